@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+// The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
+//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel
+//   HypencoderIndex → HypencoderModel → CBLAS
+//   Clients/hypencoder → HypencoderRPC only (no BLAS, no model)
+import PackageDescription
+
+/// Release builds of the numeric code drop bounds checks in the hot loops; debug keeps them.
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "Hypencoder",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hypencoder-model", targets: ["hypencoder-model"]),
+        .library(name: "HypencoderModel", targets: ["HypencoderModel"]),
+        .library(name: "HypencoderRPC", targets: ["HypencoderRPC"]),
+    ],
+    targets: [
+        // C: thin wrappers only.
+        .target(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
+        .systemLibrary(name: "CUV", path: "Sources/CUV"),
+
+        .target(
+            name: "HypencoderWeights",
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "HypencoderTokenizer"
+        ),
+        .target(
+            name: "HypencoderModel",
+            dependencies: ["CBLAS", "HypencoderWeights", "HypencoderTokenizer"],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "HypencoderIndex",
+            dependencies: ["HypencoderModel"],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "HypencoderRPC",
+            dependencies: ["CJansson"]
+        ),
+        .executableTarget(
+            name: "hypencoder-model",
+            dependencies: ["HypencoderModel"],
+            swiftSettings: numericSettings
+        ),
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: ["HypencoderModel"],
+            path: "Benchmarks/ModelBenchmarks",
+            swiftSettings: numericSettings
+        ),
+
+        .testTarget(
+            name: "HypencoderModelTests",
+            dependencies: ["HypencoderModel"]
+        ),
+        .testTarget(
+            name: "HypencoderWeightsTests",
+            dependencies: ["HypencoderWeights"]
+        ),
+        .testTarget(
+            name: "HypencoderTokenizerTests",
+            dependencies: ["HypencoderTokenizer"]
+        ),
+        .testTarget(
+            name: "HypencoderIndexTests",
+            dependencies: ["HypencoderIndex"]
+        ),
+        .testTarget(
+            name: "HypencoderRPCTests",
+            dependencies: ["HypencoderRPC"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

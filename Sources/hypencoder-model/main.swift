@@ -1,0 +1,3 @@
+import HypencoderModel
+let selection = try BLAS.load()
+print(selection.summary)

@@ -1,0 +1,2 @@
+import XCTest
+final class RPCPlaceholderTests: XCTestCase { func testNothing() {} }
