@@ -61,6 +61,11 @@ let package = Package(
             swiftSettings: numericSettings
         ),
 
+        .executableTarget(
+            name: "IndexCrashWriter",
+            dependencies: ["HypencoderIndex"],
+            path: "Tests/IndexCrashWriter"
+        ),
         .testTarget(
             name: "HypencoderModelTests",
             dependencies: ["HypencoderModel"]
@@ -75,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HypencoderIndexTests",
-            dependencies: ["HypencoderIndex"]
+            dependencies: ["HypencoderIndex", "IndexCrashWriter"]
         ),
         .testTarget(
             name: "HypencoderRPCTests",

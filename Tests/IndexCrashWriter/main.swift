@@ -1,0 +1,2 @@
+import HypencoderIndex
+print("not yet")
