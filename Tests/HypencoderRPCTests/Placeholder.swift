@@ -1,2 +1,0 @@
-import XCTest
-final class RPCPlaceholderTests: XCTestCase { func testNothing() {} }
