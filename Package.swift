@@ -14,6 +14,7 @@ let package = Package(
     name: "Hypencoder",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "hypencoderd", targets: ["hypencoderd"]),
         .executable(name: "hypencoder-model", targets: ["hypencoder-model"]),
         .library(name: "HypencoderModel", targets: ["HypencoderModel"]),
         .library(name: "HypencoderRPC", targets: ["HypencoderRPC"]),
@@ -49,6 +50,14 @@ let package = Package(
             name: "HypencoderRPC",
             dependencies: ["CJansson"]
         ),
+        .target(
+            name: "HypencoderDaemon",
+            dependencies: ["CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel"]
+        ),
+        .executableTarget(
+            name: "hypencoderd",
+            dependencies: ["HypencoderDaemon"]
+        ),
         .executableTarget(
             name: "hypencoder-model",
             dependencies: ["HypencoderModel"],
@@ -81,6 +90,10 @@ let package = Package(
         .testTarget(
             name: "HypencoderIndexTests",
             dependencies: ["HypencoderIndex", "IndexCrashWriter"]
+        ),
+        .testTarget(
+            name: "HypencoderDaemonTests",
+            dependencies: ["HypencoderDaemon", "HypencoderRPC", "hypencoderd"]
         ),
         .testTarget(
             name: "HypencoderRPCTests",

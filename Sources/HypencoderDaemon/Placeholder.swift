@@ -1,0 +1,2 @@
+/// Placeholder until the daemon lands.
+public enum DaemonPlaceholder {}

@@ -1,0 +1,2 @@
+import HypencoderDaemon
+print("hypencoderd: not yet")

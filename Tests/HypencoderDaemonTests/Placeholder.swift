@@ -1,0 +1,2 @@
+import XCTest
+final class DaemonPlaceholderTests: XCTestCase { func testNothing() {} }
