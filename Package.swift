@@ -89,7 +89,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HypencoderIndexTests",
-            dependencies: ["HypencoderIndex", "IndexCrashWriter"]
+            dependencies: ["HypencoderIndex", "IndexCrashWriter"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "HypencoderDaemonTests",

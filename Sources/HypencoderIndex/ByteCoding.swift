@@ -1,0 +1,86 @@
+/// Little-endian encoding for the index's binary files. Every multi-byte integer on disk is
+/// little-endian regardless of the host, so files move between machines.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    mutating func u8(_ value: UInt8) { bytes.append(value) }
+    mutating func u16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+    mutating func raw(_ data: UnsafeRawBufferPointer) { bytes.append(contentsOf: data) }
+    /// A length-prefixed byte string (u32 length).
+    mutating func blob(_ data: [UInt8]) { u32(UInt32(data.count)); raw(data) }
+    mutating func floats(_ values: [Float]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for value in values { u32(value.bitPattern) }
+        #endif
+    }
+}
+
+/// Reads what `ByteWriter` wrote, throwing `IndexError.corruptFile` (naming `path` and the
+/// field) instead of trapping when the input is short — the input may be any damaged file.
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    let path: String
+    private(set) var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer, path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    var remaining: Int { bytes.count - offset }
+
+    private mutating func take(_ count: Int, _ field: String) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, count <= remaining else {
+            throw IndexError.corruptFile(path: path, reason: "\(field) needs \(count) bytes at offset \(offset), only \(remaining) left")
+        }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+        offset += count
+        return slice
+    }
+
+    mutating func u8(_ field: String) throws -> UInt8 { try take(1, field)[0] }
+    mutating func u16(_ field: String) throws -> UInt16 {
+        UInt16(littleEndian: try take(2, field).loadUnaligned(as: UInt16.self))
+    }
+    mutating func u32(_ field: String) throws -> UInt32 {
+        UInt32(littleEndian: try take(4, field).loadUnaligned(as: UInt32.self))
+    }
+    mutating func u64(_ field: String) throws -> UInt64 {
+        UInt64(littleEndian: try take(8, field).loadUnaligned(as: UInt64.self))
+    }
+    mutating func raw(_ count: Int, _ field: String) throws -> [UInt8] { Array(try take(count, field)) }
+    mutating func blob(_ field: String, maximum: Int) throws -> [UInt8] {
+        let count = Int(try u32("\(field) length"))
+        guard count <= maximum else {
+            throw IndexError.corruptFile(path: path, reason: "\(field) length \(count) is over the limit \(maximum)")
+        }
+        return try raw(count, field)
+    }
+    mutating func floats(_ count: Int, _ field: String) throws -> [Float] {
+        let source = try take(count * 4, field)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            #if _endian(little)
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+            #else
+            for i in 0..<count {
+                buffer[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            }
+            #endif
+            initialized = count
+        }
+    }
+    mutating func string(_ count: Int, _ field: String) throws -> String {
+        let data = try take(count, field)
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw IndexError.corruptFile(path: path, reason: "\(field) is not valid UTF-8")
+        }
+        return text
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Every failure the index reports. Each case names the file, field or limit involved so that
+/// an operator reading a log line knows what to fix without reading the source.
+public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A system call failed; `code` is the `errno` value.
+    case io(operation: String, path: String, code: Int32)
+    /// A value is over one of the bounds in `IndexLimits`; `limit` is the property name.
+    case limitExceeded(limit: String, value: Int, maximum: Int)
+    /// A vector or matrix has the wrong number of components.
+    case dimensionMismatch(expected: Int, actual: Int, context: String)
+    /// The index was built by a different model than the one opening it.
+    case fingerprintMismatch(expected: String, found: String, path: String)
+    /// A file was written by a newer (or unknown) format version.
+    case unsupportedFormatVersion(path: String, found: Int, supported: Int)
+    /// A file is truncated, has a bad checksum or does not parse.
+    case corruptFile(path: String, reason: String)
+    /// A write-ahead log record before the last one is damaged (see `WriteAheadLog`).
+    case logCorrupted(path: String, offset: Int, reason: String)
+    /// A caller passed a value the index cannot store (empty id, NaN component, …).
+    case invalidArgument(String)
+    /// An earlier write or fsync of the log failed; the process must reopen the index.
+    case logUnusable(String)
+    /// Another process (or another `DocumentIndex` in this one) holds the directory.
+    case directoryLocked(path: String)
+    /// A bulk-import input file is malformed.
+    case importFailed(path: String, reason: String)
+    /// The index was closed.
+    case closed
+    /// A documented threading rule was broken (e.g. updating the index from inside a scorer).
+    case threadingViolation(String)
+
+    public var description: String {
+        switch self {
+        case let .io(operation, path, code):
+            return "\(operation) failed for \(path): \(String(cString: strerror(code))) (errno \(code))"
+        case let .limitExceeded(limit, value, maximum):
+            return "\(limit) exceeded: \(value) > \(maximum)"
+        case let .dimensionMismatch(expected, actual, context):
+            return "\(context): expected dimension \(expected), got \(actual)"
+        case let .fingerprintMismatch(expected, found, path):
+            return "index at \(path) was built by model '\(found)', but model '\(expected)' is loaded; rebuild the index or load the matching model"
+        case let .unsupportedFormatVersion(path, found, supported):
+            return "\(path) has format version \(found); this build reads up to version \(supported)"
+        case let .corruptFile(path, reason):
+            return "\(path) is corrupt: \(reason)"
+        case let .logCorrupted(path, offset, reason):
+            return "write-ahead log \(path) is corrupt at byte \(offset) (not the last record): \(reason); refusing to open so acknowledged updates after it are not silently dropped (open with logRecovery = .truncateAtFirstCorruption to keep only the records before it)"
+        case let .invalidArgument(message):
+            return message
+        case let .logUnusable(reason):
+            return "the write-ahead log is unusable after an earlier failure (\(reason)); reopen the index"
+        case let .directoryLocked(path):
+            return "index directory \(path) is already open (lock held on \(path)/LOCK)"
+        case let .importFailed(path, reason):
+            return "cannot import \(path): \(reason)"
+        case .closed:
+            return "the index is closed"
+        case let .threadingViolation(message):
+            return "threading contract broken: \(message)"
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A document as returned by `get` and iteration.
+public struct StoredDocument: Sendable, Equatable {
+    public let id: String
+    /// The vector widened to f32 (exact for f32 storage, rounded for f16/bf16).
+    public let vector: [Float]
+    public let metadata: [UInt8]?
+    public let text: String?
+}
+
+/// An immutable, consistent view of the index at one moment: every update either fully
+/// visible or not at all. Taking one is O(1) amortised (see `DocumentIndex` for why); a
+/// search runs entirely on one snapshot while the writer goes on.
+///
+/// Approximate (graph) search will run on the same snapshot: it needs exactly
+/// `score(slots:scorer:)` over candidate slots plus `isLive` — the seam this type provides.
+public struct IndexSnapshot: Sendable {
+    let rows: VectorRows
+    let records: SlotRecords
+    let tombstones: TombstoneBitmap
+    /// Live documents.
+    public let count: Int
+    public var dimension: Int { rows.dimension }
+    /// Slots ever assigned (live + dead) — the range graph search addresses.
+    public var slotCount: Int { rows.count }
+    let blockRows: Int
+
+    public func isLive(slot: Int) -> Bool { slot >= 0 && slot < rows.count && !tombstones.isDead(slot) }
+
+    func document(at slot: Int) -> StoredDocument {
+        let record = records[slot]
+        return StoredDocument(id: record.id, vector: rows.vector(slot), metadata: record.metadata, text: record.text)
+    }
+
+    /// Calls `body` for each live document in slot order.
+    public func forEachDocument(_ body: (StoredDocument) throws -> Void) rethrows {
+        for slot in 0..<rows.count where !tombstones.isDead(slot) {
+            try body(document(at: slot))
+        }
+    }
+
+    /// The ids of live documents in slot order (cheaper than `forEachDocument`).
+    public func ids() -> [String] {
+        (0..<rows.count).compactMap { tombstones.isDead($0) ? nil : records[$0].id }
+    }
+
+    private func checkScorer(_ scorer: DocumentScorer) throws {
+        guard scorer.dimension == dimension else {
+            throw IndexError.dimensionMismatch(expected: dimension, actual: scorer.dimension, context: "scorer")
+        }
+    }
+
+    /// Scores every live document, one scorer call per block of rows, and returns the best
+    /// `k` by score (ties by ascending id). Dead rows in a block are scored and dropped:
+    /// cheaper than gathering live rows, and `compact()` bounds the waste.
+    ///
+    /// `parallelism` > 1 splits the blocks into that many contiguous shares scored on
+    /// separate threads, each with its own top-k, then merged; results are identical. Use it
+    /// when the scorer itself is single-threaded (BLAS usually is not, for large blocks).
+    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Int = 1) throws -> [SearchHit] {
+        try checkScorer(scorer)
+        guard k > 0, count > 0 else { return [] }
+        let blockRows = max(1, self.blockRows)
+        let blocks = rows.blocks(maxRows: blockRows)
+        let shares = max(1, min(parallelism, blocks.count))
+        let heaps = ShareResults(count: shares)
+        DispatchQueue.concurrentPerform(iterations: shares) { share in
+            let range = (blocks.count * share / shares)..<(blocks.count * (share + 1) / shares)
+            heaps.store(share, searchBlocks(blocks[range], scorer: scorer, k: k, blockRows: blockRows))
+        }
+        var merged = TopKHeap(k: k)
+        for heap in heaps.all { for hit in heap.heap { merged.offer(id: hit.id, score: hit.score) } }
+        return merged.sorted()
+    }
+
+    private func searchBlocks(_ blocks: ArraySlice<VectorRows.Block>, scorer: DocumentScorer, k: Int,
+                              blockRows: Int) -> TopKHeap {
+        var top = TopKHeap(k: k)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.storage == .float32 ? 1 : blockRows * dimension)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
+        defer { scratch.deallocate(); scores.deallocate() }
+        for block in blocks {
+            scorer.score(documents: rows.floats(of: block, scratch: scratch), count: block.rowCount, into: scores)
+            for i in 0..<block.rowCount {
+                let slot = block.firstSlot + i
+                let score = scores[i]
+                if top.rejects(score.isNaN ? -.infinity : score) || tombstones.isDead(slot) { continue }
+                top.offer(id: records[slot].id, score: score)
+            }
+        }
+        return top
+    }
+
+    /// Scores the given slots (dead or out-of-range slots get nil), gathering their rows into
+    /// blocks so the scorer still sees up to `blockRows` documents per call.
+    public func score(slots: [Int], scorer: DocumentScorer) throws -> [Float?] {
+        try checkScorer(scorer)
+        var result = [Float?](repeating: nil, count: slots.count)
+        let wanted = slots.indices.filter { isLive(slot: slots[$0]) }
+        let block = max(1, blockRows)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * dimension)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: block)
+        defer { buffer.deallocate(); scores.deallocate() }
+        var start = 0
+        while start < wanted.count {
+            let n = min(block, wanted.count - start)
+            for i in 0..<n { rows.copyRow(slots[wanted[start + i]], into: buffer + i * dimension) }
+            scorer.score(documents: buffer, count: n, into: scores)
+            for i in 0..<n { result[wanted[start + i]] = scores[i] }
+            start += n
+        }
+        return result
+    }
+}
+
+/// One result slot per parallel share, written by that share's thread only.
+private final class ShareResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var heaps: [TopKHeap?]
+    init(count: Int) { heaps = Array(repeating: nil, count: count) }
+    func store(_ share: Int, _ heap: TopKHeap) { lock.lock(); heaps[share] = heap; lock.unlock() }
+    var all: [TopKHeap] { lock.lock(); defer { lock.unlock() }; return heaps.compactMap { $0 } }
+}

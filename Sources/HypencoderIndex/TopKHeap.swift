@@ -1,0 +1,75 @@
+/// One search result.
+public struct SearchHit: Sendable, Equatable {
+    public let id: String
+    public let score: Float
+
+    public init(id: String, score: Float) {
+        self.id = id
+        self.score = score
+    }
+}
+
+/// Keeps the best `k` hits seen so far in a binary min-heap whose root is the worst kept hit,
+/// so each new score is compared with the root in O(1) and most are rejected there.
+///
+/// Order (also the result order): higher score first; equal scores by ascending id, so
+/// results are deterministic whatever the storage order. NaN scores count as −∞.
+struct TopKHeap {
+    let k: Int
+    private(set) var heap: [SearchHit] = []
+
+    init(k: Int) {
+        self.k = max(k, 0)
+        heap.reserveCapacity(min(self.k, 1 << 16))
+    }
+
+    /// True if `a` ranks below `b`.
+    static func ranksBelow(_ a: SearchHit, _ b: SearchHit) -> Bool {
+        a.score < b.score || (a.score == b.score && a.id > b.id)
+    }
+
+    /// A hit with this score cannot enter the heap (cheap pre-check before fetching its id).
+    func rejects(_ score: Float) -> Bool {
+        heap.count == k && (k == 0 || score < heap[0].score)
+    }
+
+    mutating func offer(id: String, score rawScore: Float) {
+        guard k > 0 else { return }
+        let hit = SearchHit(id: id, score: rawScore.isNaN ? -.infinity : rawScore)
+        if heap.count < k {
+            heap.append(hit)
+            siftUp(heap.count - 1)
+        } else if Self.ranksBelow(heap[0], hit) {
+            heap[0] = hit
+            siftDown(0)
+        }
+    }
+
+    /// The kept hits, best first.
+    func sorted() -> [SearchHit] {
+        heap.sorted { Self.ranksBelow($1, $0) }
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.ranksBelow(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var worst = parent
+            if left < heap.count, Self.ranksBelow(heap[left], heap[worst]) { worst = left }
+            if right < heap.count, Self.ranksBelow(heap[right], heap[worst]) { worst = right }
+            guard worst != parent else { return }
+            heap.swapAt(parent, worst)
+            parent = worst
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class IndexPlaceholderTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import HypencoderIndex
+
+/// A fresh directory under the system temporary directory, removed by `tearDown`.
+func makeTemporaryDirectory(_ test: XCTestCase) -> String {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("hypencoder-index-tests-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Deterministic numbers for test data (SplitMix64).
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// Uniform in [-1, 1).
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+    mutating func vector(_ dimension: Int) -> [Float] { (0..<dimension).map { _ in unit() } }
+}
+
+/// Scores a document by its dot product with a fixed query vector.
+struct DotScorer: DocumentScorer {
+    let query: [Float]
+    var dimension: Int { query.count }
+
+    func naive(_ vector: [Float]) -> Float { zip(query, vector).reduce(0) { $0 + $1.0 * $1.1 } }
+
+    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
+        for row in 0..<count {
+            into[row] = naive(Array(UnsafeBufferPointer(start: documents + row * dimension, count: dimension)))
+        }
+    }
+}
+
+/// A tiny q-net-shaped scorer: ReLU(W1·x + b1)·w2, hidden width h. Also records the largest
+/// block it was given, so tests can check the index batches rows.
+final class MLPScorer: DocumentScorer, @unchecked Sendable {
+    let dimension: Int
+    let hidden: Int
+    let w1: [Float], b1: [Float], w2: [Float]
+    private let lock = NSLock()
+    private var largest = 0
+    var largestBlock: Int { lock.lock(); defer { lock.unlock() }; return largest }
+
+    init(dimension: Int, hidden: Int, seed: UInt64) {
+        var random = TestRandom(state: seed)
+        self.dimension = dimension
+        self.hidden = hidden
+        w1 = random.vector(dimension * hidden)
+        b1 = random.vector(hidden)
+        w2 = random.vector(hidden)
+    }
+
+    func naive(_ x: [Float]) -> Float {
+        var total: Float = 0
+        for j in 0..<hidden {
+            var a = b1[j]
+            for i in 0..<dimension { a += w1[j * dimension + i] * x[i] }
+            total += max(a, 0) * w2[j]
+        }
+        return total
+    }
+
+    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
+        lock.lock(); largest = max(largest, count); lock.unlock()
+        for row in 0..<count {
+            into[row] = naive(Array(UnsafeBufferPointer(start: documents + row * dimension, count: dimension)))
+        }
+    }
+}
+
+/// Asserts that `body` throws an `IndexError` matching `matches`, reporting what it got otherwise.
+func XCTAssertIndexError<T>(_ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line,
+                            _ matches: (IndexError) -> Bool) {
+    do {
+        _ = try body()
+        XCTFail("expected an IndexError, got a result", file: file, line: line)
+    } catch let error as IndexError {
+        XCTAssertTrue(matches(error), "unexpected error: \(error)", file: file, line: line)
+    } catch {
+        XCTFail("expected an IndexError, got \(error)", file: file, line: line)
+    }
+}
