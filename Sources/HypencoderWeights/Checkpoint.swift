@@ -13,7 +13,8 @@ public struct Checkpoint: Sendable {
     /// Hyperhead tensors by name after `query_encoder.` (`hyper_base_matrices.0`,
     /// `key_projections.3.weight`, …), with their stored shapes.
     public let hyperhead: [String: Tensor]
-    /// Hex SHA-256 over the config and every tensor's name, shape and values.
+    /// Hex SHA-256 over the config and every tensor's name, shape and values (exact
+    /// definition: `ModelFingerprint`); equal for the same weights in either file format.
     public let fingerprint: String
 
     public init(
@@ -30,8 +31,13 @@ public struct Checkpoint: Sendable {
 
     /// Reads `config.json`, optional `bert_config.json`, and `model.safetensors` or
     /// `pytorch_model.bin` from `directory`.
+    ///
+    /// Every tensor the config implies is checked (present, float, right shape, finite);
+    /// the first problem is thrown as a `ModelError` naming the stored key. See
+    /// `HypencoderConfig.load(directory:)` for the config keys and `ModelFingerprint` for
+    /// the fingerprint's definition.
     public static func load(directory: String) throws -> Checkpoint {
-        throw ModelError.file(path: directory, reason: "Checkpoint.load is not implemented yet")
+        try CheckpointLoader.loadHypencoder(directory: directory)
     }
 }
 
@@ -49,7 +55,10 @@ public struct BertCheckpoint: Sendable {
         self.weights = weights
     }
 
+    /// Accepts keys with no prefix (`BertModel.save_pretrained`) or under `bert.`
+    /// (`BertFor…` task models); ignores the pooler and integer buffers such as
+    /// `embeddings.position_ids`; checks every tensor like `Checkpoint.load`.
     public static func load(directory: String) throws -> BertCheckpoint {
-        throw ModelError.file(path: directory, reason: "BertCheckpoint.load is not implemented yet")
+        try CheckpointLoader.loadBert(directory: directory)
     }
 }

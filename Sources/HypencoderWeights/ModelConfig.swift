@@ -57,7 +57,9 @@ public struct HypencoderConfig: Sendable, Equatable {
     public var pooling: Pooling
     public var sharedEncoder: Bool
     public var bert: BertConfig
-    /// Token limits including `[CLS]` and `[SEP]` (the authors use 64 and 512).
+    /// Token limits including `[CLS]` and `[SEP]` (the authors use 64 and 512). Read from
+    /// the optional top-level `query_max_length` / `document_max_length` keys of
+    /// `config.json` (our addition; see `HypencoderConfig.load(directory:)`).
     public var queryMaxLength: Int
     public var documentMaxLength: Int
 

@@ -1,2 +1,0 @@
-import XCTest
-final class WeightsPlaceholderTests: XCTestCase { func testNothing() {} }
