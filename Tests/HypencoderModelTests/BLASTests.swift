@@ -17,6 +17,8 @@ final class BLASTests: XCTestCase {
         let forced = KernelChoice(environment: ["OPENBLAS_CORETYPE": "Zen"], cpuFlags: avx512)
         XCTAssertEqual(forced.candidates, ["Zen"])
         XCTAssertEqual(forced.source, .environment)
+        let off = KernelChoice(environment: ["HYPENCODER_BLAS_SELECT": "off"], cpuFlags: avx512)
+        XCTAssertEqual(off.candidates, [])
     }
 
     func testSwitchingKernelsAtRunTimeStillComputesCorrectly() throws {

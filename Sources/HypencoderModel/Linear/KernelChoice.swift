@@ -23,6 +23,13 @@ struct KernelChoice: Equatable {
     var source: BLASSelection.Source
 
     init(environment: [String: String], cpuFlags: Set<String>) {
+        // HYPENCODER_BLAS_SELECT=off leaves the choice to OpenBLAS: used to measure what
+        // the selection is worth, and as an escape hatch.
+        if environment["HYPENCODER_BLAS_SELECT"] == "off" {
+            candidates = []
+            source = .libraryDefault
+            return
+        }
         if let forced = environment["OPENBLAS_CORETYPE"], !forced.isEmpty {
             candidates = [forced]
             source = .environment
