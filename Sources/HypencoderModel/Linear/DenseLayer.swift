@@ -1,0 +1,57 @@
+/// An `nn.Linear`: `y = x·Wᵀ + b` with W stored as PyTorch stores it, out×in row-major.
+///
+/// Applied to many rows at once as one SGEMM (the rows of a whole padded batch), which is
+/// where nearly all of BERT's time goes.
+struct DenseLayer: Sendable {
+    let inputs: Int
+    let outputs: Int
+    /// `outputs × inputs`, row o = the weights of output unit o.
+    let weight: [Float]
+    let bias: [Float]
+
+    init(inputs: Int, outputs: Int, weight: [Float], bias: [Float]) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.weight = weight
+        self.bias = bias
+    }
+
+    /// Reads `<name>.weight` (out×in) and `<name>.bias` (out) from a weight table.
+    init(_ table: WeightTable, _ name: String, inputs: Int, outputs: Int) throws {
+        self.init(
+            inputs: inputs, outputs: outputs,
+            weight: try table.values(name + ".weight", shape: [outputs, inputs]),
+            bias: try table.values(name + ".bias", shape: [outputs]))
+    }
+
+    /// Stacks layers that read the same input into one wider layer, so that several
+    /// projections of the same rows (BERT's Q, K, V; the hyperhead's 2(2n+1) keys and values)
+    /// cost one GEMM instead of many small ones.
+    static func stacking(_ layers: [DenseLayer]) -> DenseLayer {
+        let inputs = layers.first?.inputs ?? 0
+        var weight: [Float] = []
+        var bias: [Float] = []
+        weight.reserveCapacity(layers.reduce(0) { $0 + $1.weight.count })
+        for layer in layers {
+            weight += layer.weight
+            bias += layer.bias
+        }
+        return DenseLayer(
+            inputs: inputs, outputs: layers.reduce(0) { $0 + $1.outputs }, weight: weight, bias: bias)
+    }
+
+    /// `output[r] = input[r]·Wᵀ + b` for `rows` rows; `input` has row stride `inputs`,
+    /// `output` has row stride `outputs`.
+    func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        weight.withUnsafeBufferPointer { w in
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs,
+                a: input, lda: inputs, b: w.baseAddress!, ldb: inputs,
+                c: output, ldc: outputs)
+        }
+        bias.withUnsafeBufferPointer { b in
+            BiasAdd.addRows(output, rows: rows, columns: outputs, rowStride: outputs, bias: b.baseAddress!)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// The hypernetwork that turns a query's last-layer token states into its q-net
+/// (DESIGN.md §2, `Hypencoder._get_weights_and_biases` in the authors' code).
+///
+/// Each generated parameter — weight i = 0…n (r_i × w_i) and bias i = 0…n−1 (1 × w) — is one
+/// attention read-out of the query's tokens:
+///
+///     K = H·Wkᵀ + bk,  V = H·Wvᵀ + bv
+///     S = Q·Kᵀ / √r    (r = rows generated: d for square weights, 1 for w_n and biases)
+///     C = softmax(S over the query's real tokens)·V
+///     P = LN(ReLU(C))·Wpᵀ + bp + Base
+///
+/// All 2(2n+1) key and value projections read the same H, so they are stacked into one
+/// weight matrix and run as a single SGEMM over every token of every query in the batch.
+///
+/// Thread safety: immutable; `generate` allocates its own scratch.
+public struct HyperHead: Sendable {
+    /// `vector_dimensions`, `[d0, …, dn, 1]`.
+    public let dimensions: [Int]
+    public let modelDimension: Int
+    public let activation: QNetActivation
+    public let residualOnLast: Bool
+    /// Every key and value projection, stacked: for generated item k, its keys are columns
+    /// `items[k].keyOffset…` and its values `items[k].valueOffset…` of the product.
+    let projections: DenseLayer
+    /// Weights 0…n, then biases 0…n−1.
+    let items: [GeneratedParameter]
+
+    /// Number of hidden q-net layers n.
+    public var hiddenLayers: Int { dimensions.count - 2 }
+
+    /// Builds the hyperhead from tensors named as after `query_encoder.` in a checkpoint.
+    public init(
+        dimensions: [Int], modelDimension: Int, activation: QNetActivation, residualOnLast: Bool,
+        weights: [String: Tensor]
+    ) throws {
+        guard dimensions.count >= 2, dimensions.last == 1, dimensions.allSatisfy({ $0 > 0 }) else {
+            throw ModelError.config(
+                key: "query_encoder_kwargs.converter_kwargs.vector_dimensions",
+                reason: "must be positive widths ending in 1, got \(dimensions)")
+        }
+        let table = WeightTable(weights, prefix: "query_encoder.")
+        let n = dimensions.count - 2
+        var items: [GeneratedParameter] = []
+        var keyLayers: [DenseLayer] = []
+        var valueLayers: [DenseLayer] = []
+        // (kind, index, rows, width): weights map d_i → d_{i+1}; bias i has width d_{i+1}.
+        var shapes: [(weight: Bool, index: Int, rows: Int, width: Int)] = []
+        for i in 0...n { shapes.append((true, i, dimensions[i + 1], dimensions[i])) }
+        for i in 0..<n { shapes.append((false, i, 1, dimensions[i + 1])) }
+        var offset = 0
+        for (projection, shape) in shapes.enumerated() {
+            keyLayers.append(try DenseLayer(
+                table, "key_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
+            valueLayers.append(try DenseLayer(
+                table, "value_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
+            let queryName = shape.weight ? "weight_query_embeddings.\(shape.index)" : "bias_query_embeddings.\(shape.index)"
+            let projectionName = shape.weight ? "weight_hyper_projection.\(shape.index)" : "bias_hyper_projection.\(shape.index)"
+            let baseName = shape.weight ? "hyper_base_matrices.\(shape.index)" : "hyper_base_vectors.\(shape.index)"
+            items.append(GeneratedParameter(
+                rows: shape.rows, width: shape.width,
+                queries: try table.values(queryName, shape: [1, shape.rows, shape.width]),
+                keyOffset: offset, valueOffset: 0,
+                scale: 1 / Float(shape.rows).squareRoot(),
+                projection: try DenseLayer(table, projectionName, inputs: shape.width, outputs: shape.width),
+                base: try table.values(baseName, shape: [shape.rows, shape.width])))
+            offset += shape.width
+        }
+        for k in items.indices { items[k].valueOffset = offset + items[k].keyOffset }
+        self.dimensions = dimensions
+        self.modelDimension = modelDimension
+        self.activation = activation
+        self.residualOnLast = residualOnLast
+        self.projections = DenseLayer.stacking(keyLayers + valueLayers)
+        self.items = items
+        // Residual layers must be square; check now rather than per query.
+        for j in 0..<n where (j < n - 1 || residualOnLast) && dimensions[j] != dimensions[j + 1] {
+            throw ModelError.config(
+                key: "query_encoder_kwargs.converter_kwargs.vector_dimensions",
+                reason: "layer \(j) has a residual connection but maps \(dimensions[j]) to \(dimensions[j + 1])")
+        }
+    }
+
+    /// One q-net per sequence of `batch`, from the encoder's packed last hidden states
+    /// (`totalTokens × modelDimension`). Each query attends over its own tokens only, which
+    /// is what the official code's −∞ on padding columns amounts to.
+    public func generate(states: [Float], batch: TokenBatch) throws -> [QNet] {
+        let rows = batch.totalTokens
+        guard states.count == rows * modelDimension else {
+            throw ModelError.invalidInput(
+                "hyperhead needs \(rows)×\(modelDimension) states, got \(states.count) values")
+        }
+        let stride = projections.outputs
+        var projected = [Float](repeating: 0, count: rows * stride)
+        states.withUnsafeBufferPointer { h in
+            projected.withUnsafeMutableBufferPointer { p in
+                projections.apply(h.baseAddress!, rows: rows, into: p.baseAddress!)
+            }
+        }
+        return try (0..<batch.count).map { b in
+            let generated = projected.withUnsafeBufferPointer { p in
+                items.map {
+                    $0.generate(projected: p.baseAddress! + batch.starts[b] * stride, stride: stride, length: batch.lengths[b])
+                }
+            }
+            return try assemble(generated)
+        }
+    }
+
+    /// Arranges generated weights and biases into q-net layers.
+    private func assemble(_ generated: [[Float]]) throws -> QNet {
+        let n = hiddenLayers
+        let layers = try (0..<n).map { j in
+            try QNet.Layer(
+                inputs: dimensions[j], outputs: dimensions[j + 1], weight: generated[j],
+                bias: generated[n + 1 + j], residual: j < n - 1 || residualOnLast)
+        }
+        return try QNet(layers: layers, output: generated[n], activation: activation)
+    }
+}
+
+/// One weight matrix or bias vector the hyperhead generates, with what it needs to do so.
+struct GeneratedParameter: Sendable {
+    /// Rows generated: the out size r (1 for biases and the final weight).
+    let rows: Int
+    /// Values per row: the in size w.
+    let width: Int
+    /// The learned query embeddings Q, `rows × width`.
+    let queries: [Float]
+    /// Where this parameter's keys and values start in a projected row.
+    let keyOffset: Int
+    var valueOffset: Int
+    /// 1/√rows.
+    let scale: Float
+    /// Wp, bp: `width → width`.
+    let projection: DenseLayer
+    /// Base_i, `rows × width`.
+    let base: [Float]
+
+    /// `LN(ReLU(softmax(Q·Kᵀ·scale)·V))·Wpᵀ + bp + Base` for one query whose projected tokens
+    /// start at `projected` (row stride `stride`, `length` rows).
+    func generate(projected: UnsafePointer<Float>, stride: Int, length: Int) -> [Float] {
+        var scores = [Float](repeating: 0, count: rows * length)
+        var context = [Float](repeating: 0, count: rows * width)
+        var result = [Float](repeating: 0, count: rows * width)
+        queries.withUnsafeBufferPointer { q in
+            scores.withUnsafeMutableBufferPointer { s in
+                context.withUnsafeMutableBufferPointer { c in
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: rows, n: length, k: width, alpha: scale,
+                        a: q.baseAddress!, lda: width, b: projected + keyOffset, ldb: stride,
+                        c: s.baseAddress!, ldc: length)
+                    for r in 0..<rows { Softmax.apply(s.baseAddress! + r * length, count: length) }
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: rows, n: width, k: length,
+                        a: s.baseAddress!, lda: length, b: projected + valueOffset, ldb: stride,
+                        c: c.baseAddress!, ldc: width)
+                    for r in 0..<rows {
+                        let row = c.baseAddress! + r * width
+                        applyActivation(ReLU.self, row, count: width)
+                        LayerNorm.normalize(row, count: width, eps: QNet.layerNormEps)
+                    }
+                    result.withUnsafeMutableBufferPointer { out in
+                        projection.apply(c.baseAddress!, rows: rows, into: out.baseAddress!)
+                        base.withUnsafeBufferPointer { VectorAdd.add($0.baseAddress!, to: out.baseAddress!, count: rows * width) }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

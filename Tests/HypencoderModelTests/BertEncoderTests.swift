@@ -1,0 +1,85 @@
+import XCTest
+
+@testable import HypencoderModel
+
+/// The BERT encoder against a naive double-precision BertModel on a tiny random config.
+final class BertEncoderTests: XCTestCase {
+    private func makeEncoder() throws -> (BertEncoder, [String: Tensor]) {
+        try BLAS.load()
+        var random = RandomWeights(seed: 7)
+        let weights = random.bert(tinyBert)
+        return (try BertEncoder(config: tinyBert, weights: weights), weights)
+    }
+
+    private let sequences: [[Int32]] = [[1, 5, 9, 2], [1, 33, 2], [1, 4, 4, 17, 22, 39, 8, 2], [1, 2]]
+
+    func testSingleSequenceMatchesNaiveBert() throws {
+        let (encoder, weights) = try makeEncoder()
+        for ids in sequences {
+            let states = try encoder.encode(TokenBatch(sequences: [ids]))
+            let expected = Naive.bert(ids, config: tinyBert, weights: weights)
+            for t in ids.indices {
+                for i in 0..<tinyBert.hiddenSize {
+                    XCTAssertEqual(Double(states[t * tinyBert.hiddenSize + i]), expected[t][i], accuracy: 1e-4)
+                }
+            }
+        }
+    }
+
+    func testBatchEqualsOneByOne() throws {
+        let (encoder, _) = try makeEncoder()
+        let batch = try TokenBatch(sequences: sequences)
+        let batched = try encoder.encode(batch)
+        let d = tinyBert.hiddenSize
+        for (b, ids) in sequences.enumerated() {
+            let alone = try encoder.encode(TokenBatch(sequences: [ids]))
+            for t in ids.indices {
+                for i in 0..<d {
+                    XCTAssertEqual(batched[(batch.starts[b] + t) * d + i], alone[t * d + i], accuracy: 1e-5)
+                }
+            }
+        }
+        for pooling in [Pooling.cls, .mean] {
+            let pooled = pooling.pool(batched, batch: batch, width: d)
+            for (b, ids) in sequences.enumerated() {
+                let single = try TokenBatch(sequences: [ids])
+                let alone = pooling.pool(try encoder.encode(single), batch: single, width: d)[0]
+                for i in 0..<d { XCTAssertEqual(pooled[b][i], alone[i], accuracy: 1e-5, "\(pooling)") }
+            }
+        }
+    }
+
+    func testRightPaddedInputPacksToTheRealTokens() throws {
+        let batch = try TokenBatch(paddedIds: [1, 5, 2, 0, 1, 2, 0, 0], mask: [1, 1, 1, 0, 1, 1, 0, 0], batchSize: 2, length: 4)
+        XCTAssertEqual(batch, try TokenBatch(sequences: [[1, 5, 2], [1, 2]]))
+    }
+
+    func testMeanPoolingAveragesRealTokensOnly() throws {
+        let (encoder, weights) = try makeEncoder()
+        let batch = try TokenBatch(sequences: [[1, 5, 2], [1, 6, 7, 8, 9, 2]])
+        let pooled = Pooling.mean.pool(try encoder.encode(batch), batch: batch, width: tinyBert.hiddenSize)
+        let expected = Naive.bert([1, 5, 2], config: tinyBert, weights: weights)
+        for i in 0..<tinyBert.hiddenSize {
+            XCTAssertEqual(Double(pooled[0][i]), expected.reduce(0) { $0 + $1[i] } / 3, accuracy: 1e-4)
+        }
+    }
+
+    func testBadInputIsAnErrorNotACrash() throws {
+        let (encoder, weights) = try makeEncoder()
+        XCTAssertThrowsError(try encoder.encode(TokenBatch(sequences: [[1, 40, 2]])))  // id == vocab size
+        XCTAssertThrowsError(try encoder.encode(TokenBatch(sequences: [[Int32](repeating: 1, count: 13)])))  // > positions
+        XCTAssertThrowsError(try TokenBatch(sequences: [[1, 2], []]))
+        XCTAssertThrowsError(try TokenBatch(sequences: []))
+        XCTAssertThrowsError(try TokenBatch(paddedIds: [1, 2, 0, 1, 0, 2], mask: [1, 1, 0, 1, 0, 1], batchSize: 2, length: 3))
+        var missing = weights
+        missing["encoder.layer.1.output.dense.weight"] = nil
+        XCTAssertThrowsError(try BertEncoder(config: tinyBert, weights: missing, namePrefix: "query_encoder.transformer.")) {
+            XCTAssertEqual($0 as? ModelError, .missingTensor(key: "query_encoder.transformer.encoder.layer.1.output.dense.weight", expectedShape: [16, 24]))
+        }
+        var wrong = weights
+        wrong["embeddings.LayerNorm.bias"] = Tensor(zeros: [15])
+        XCTAssertThrowsError(try BertEncoder(config: tinyBert, weights: wrong)) {
+            XCTAssertEqual($0 as? ModelError, .shapeMismatch(key: "embeddings.LayerNorm.bias", expectedShape: [16], foundShape: [15]))
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import XCTest
+
+@testable import HypencoderModel
+
+/// Each element-wise kernel against a double-precision loop.
+final class KernelTests: XCTestCase {
+    private var generator = SplitMix64(seed: 42)
+
+    private func randomRow(_ count: Int, scale: Float = 3, offset: Float = 0) -> [Float] {
+        (0..<count).map { _ in generator.nextUniform() * scale + offset }
+    }
+
+    func testParameterFreeLayerNormMatchesDoubleLoop() {
+        // Widths on and off the 16-lane boundary; a large offset checks the two-pass variance.
+        for (width, offset) in [(1, 0), (7, 0), (16, 0), (37, 0), (768, 0), (100, 1000)] as [(Int, Float)] {
+            let input = randomRow(width, offset: offset)
+            var row = input
+            row.withUnsafeMutableBufferPointer { LayerNorm.normalize($0.baseAddress!, count: width, eps: 1e-5) }
+            let expected = Naive.layerNorm(input.map(Double.init), eps: 1e-5)
+            for i in 0..<width {
+                XCTAssertEqual(Double(row[i]), expected[i], accuracy: 2e-5 * max(1, abs(Double(offset))), "width \(width) index \(i)")
+            }
+        }
+    }
+
+    func testAffineLayerNormMatchesDoubleLoop() {
+        let width = 50
+        let input = randomRow(width)
+        let weight = randomRow(width, scale: 0.5, offset: 1)
+        let bias = randomRow(width, scale: 0.5)
+        var row = input
+        row.withUnsafeMutableBufferPointer {
+            LayerNorm.normalize($0.baseAddress!, count: width, eps: 1e-12, weight: weight, bias: bias)
+        }
+        let expected = Naive.layerNorm(input.map(Double.init), eps: 1e-12, weight: weight, bias: bias)
+        for i in 0..<width { XCTAssertEqual(Double(row[i]), expected[i], accuracy: 1e-5) }
+    }
+
+    func testActivationsMatchDoubleDefinitions() {
+        let input = randomRow(257, scale: 6)
+        for activation in [QNetActivation.relu, .tanh, .sigmoid, .gelu, .leakyRelu] {
+            var values = input
+            values.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+            for (x, y) in zip(input, values) {
+                let expected = Naive.activation(activation.rawValue, Double(x))
+                XCTAssertEqual(Double(y), expected, accuracy: 1e-6 * max(1, abs(expected)), "\(activation) at \(x)")
+            }
+        }
+    }
+
+    func testSoftmaxMatchesDoubleLoop() {
+        for count in [1, 5, 20, 300] {
+            let scores = randomRow(count, scale: 30)
+            var row = scores
+            row.withUnsafeMutableBufferPointer { Softmax.apply($0.baseAddress!, count: count) }
+            let expected = Naive.maskedSoftmax(scores.map(Double.init), keep: scores.map { _ in true })
+            for i in 0..<count { XCTAssertEqual(Double(row[i]), expected[i], accuracy: 1e-6) }
+        }
+    }
+
+    func testDenseLayerMatchesDoubleLoop() throws {
+        try BLAS.load()
+        let (rows, inputs, outputs) = (5, 13, 7)
+        let layer = DenseLayer(inputs: inputs, outputs: outputs, weight: randomRow(inputs * outputs), bias: randomRow(outputs))
+        let x = randomRow(rows * inputs)
+        var y = [Float](repeating: .nan, count: rows * outputs)
+        y.withUnsafeMutableBufferPointer { layer.apply(x, rows: rows, into: $0.baseAddress!) }
+        let expected = Naive.linear(Naive.matrix(x, rows: rows, columns: inputs), layer.weight, layer.bias, outputs: outputs)
+        for r in 0..<rows {
+            for o in 0..<outputs { XCTAssertEqual(Double(y[r * outputs + o]), expected[r][o], accuracy: 1e-4) }
+        }
+    }
+
+    func testBatchPlanCoversEveryIndexOnceInOrderWithinLimits() {
+        let lengths = (0..<100).map { ($0 * 37) % 90 + 1 }
+        let batches = BatchPlan.batches(lengths: lengths, maxSequences: 8, maxTokens: 300)
+        XCTAssertEqual(batches.flatMap { Array($0) }, Array(0..<100))
+        for batch in batches {
+            XCTAssertLessThanOrEqual(batch.count, 8)
+            XCTAssertTrue(batch.count == 1 || batch.map { lengths[$0] }.reduce(0, +) <= 300)
+        }
+        XCTAssertEqual(BatchPlan.batches(lengths: [500, 500], maxTokens: 300), [0..<1, 1..<2])
+    }
+}
