@@ -1,0 +1,80 @@
+import Foundation
+import HypencoderRPC
+
+/// Limits that protect the daemon from one slow or hostile client (DESIGN.md §4). Each has
+/// a stable name that appears in the JSON-RPC error a client gets when it goes past it
+/// (`data.limit`), so the client knows which knob an operator would turn.
+/// All of them can change at run time (SIGHUP); the message size and JSON depth apply to
+/// connections opened after the reload, the others at once.
+public struct ServerLimits: Sendable, Equatable {
+    /// Largest message body, in bytes (`message.bytes`).
+    public var maxMessageBytes = 16 << 20
+    /// Most elements in one batch (`batch.length`).
+    public var maxBatchLength = 1_000
+    /// Most requests of one connection queued or running at once (`connection.inFlight`).
+    public var maxInFlightPerConnection = 256
+    /// Most simultaneous client connections (`server.connections`).
+    public var maxConnections = 256
+    /// Replies waiting to be sent to one client beyond which the daemon stops reading from
+    /// it until they drain (backpressure, not an error).
+    public var maxUnsentReplyBytes = 4 << 20
+    /// Deepest JSON nesting accepted (`json.depth`).
+    public var maxJSONDepth = 64
+
+    public init() {}
+
+    var framingLimits: FramingLimits { FramingLimits(maxMessageBytes: maxMessageBytes) }
+
+    var parseOptions: RPCParseOptions {
+        RPCParseOptions(json: JSONParseOptions(maxDepth: maxJSONDepth), maxBatchLength: maxBatchLength)
+    }
+}
+
+/// Everything `hypencoderd` can be told, from defaults, a JSON config file and flags
+/// (flags win over the file, the file over defaults; see `ConfigurationLoader`).
+public struct DaemonConfiguration: Sendable {
+    /// The model directory. Without one the daemon still starts and serves the index
+    /// read paths that need no model (`index/get`, `index/stats`, ...) and answers model
+    /// methods with a clear error: a daemon that refuses to start is harder to diagnose
+    /// under systemd than one that says what is missing.
+    public var modelDirectory: String?
+    /// The index directory, created if absent. Needs a model (vectors are tied to it).
+    public var indexDirectory: String?
+    public var socketPath: String = DaemonConfiguration.defaultSocketPath()
+    /// Permission bits of the socket file: who may connect at all (before SO_PEERCRED).
+    public var socketMode: UInt32 = 0o600
+    /// Peers whose uid is in this list, or whose gid is in `allowedGIDs`, may talk to us.
+    public var allowedUIDs: [UInt32] = [getuid()]
+    public var allowedGIDs: [UInt32] = []
+    /// Threads that run handlers (model and index work).
+    public var workers = 2
+    public var logLevel: LogLevel = .info
+    public var limits = ServerLimits()
+    /// On SIGTERM, how long to wait for in-flight work and unsent replies before closing.
+    public var drainTimeoutSeconds = 10.0
+    /// Registers `debug/sleep` (see `DebugHandlers`), for testing clients and the daemon.
+    public var debugMethods = false
+    /// The config file this came from, re-read on SIGHUP.
+    public var configFile: String?
+
+    public init() {}
+
+    /// `$XDG_RUNTIME_DIR/hypencoder.sock` (a user session, or systemd's RuntimeDirectory=
+    /// for a user unit), else `/run/hypencoder/hypencoder.sock` for root (the system unit's
+    /// RuntimeDirectory=hypencoder), else `/tmp/hypencoder-$UID.sock`.
+    public static func defaultSocketPath(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            return runtime.hasSuffix("/") ? runtime + "hypencoder.sock" : runtime + "/hypencoder.sock"
+        }
+        if getuid() == 0 { return "/run/hypencoder/hypencoder.sock" }
+        return "/tmp/hypencoder-\(getuid()).sock"
+    }
+}
+
+/// The daemon's version, reported by `initialize`, `server/status` and `--version`.
+public enum DaemonVersion {
+    public static let name = "hypencoderd"
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,146 @@
+import Foundation
+import HypencoderRPC
+
+/// Builds a `DaemonConfiguration` from command-line flags and an optional JSON config file.
+///
+/// Both sources speak the same keys: every flag is turned into the config-file member of the
+/// same meaning (`--max-batch 10` → `"limits": {"maxBatchLength": 10}`), the flag object is
+/// laid over the file's object, and one decoder reads the result. So the two can never
+/// disagree about names, types or ranges, and flags win over the file by construction.
+/// Errors name the flag or the file key (`config.limits.maxBatchLength: expected ...`).
+public struct ConfigurationLoader: Sendable {
+    public enum Outcome: Sendable {
+        case run(DaemonConfiguration)
+        case help(String)
+        case version(String)
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The flags as config-file members, kept so SIGHUP can re-read the file and still let
+    /// flags win.
+    private var flagValues = JSONObject()
+    private var configFile: String?
+
+    public init() {}
+
+    /// Parses `arguments` (without the program name) and loads the config file they name.
+    public mutating func load(arguments: [String]) throws -> Outcome {
+        var index = 0
+        func value(for flag: String) throws -> String {
+            index += 1
+            guard index < arguments.count else { throw Failure(description: "\(flag) needs a value") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            var flag = arguments[index]
+            var inline: String?
+            if flag.hasPrefix("--"), let eq = flag.firstIndex(of: "=") {
+                inline = String(flag[flag.index(after: eq)...])
+                flag = String(flag[..<eq])
+            }
+            switch flag {
+            case "--help", "-h": return .help(Self.helpText)
+            case "--version": return .version("\(DaemonVersion.name) \(DaemonVersion.version)")
+            case "--config": configFile = try inline ?? value(for: flag)
+            case "--debug-methods": flagValues["debugMethods"] = true
+            default:
+                guard let option = Self.options.first(where: { $0.flag == flag }) else {
+                    throw Failure(description: "unknown option \(flag) (see --help)")
+                }
+                let text = try inline ?? value(for: flag)
+                try option.apply(text, &flagValues)
+            }
+            index += 1
+        }
+        return .run(try resolve())
+    }
+
+    /// Reads the config file (again) and applies the flags over it. SIGHUP calls this.
+    public func resolve() throws -> DaemonConfiguration {
+        var merged = JSONObject()
+        if let configFile {
+            guard let data = FileManager.default.contents(atPath: configFile) else {
+                throw Failure(description: "cannot read config file \(configFile)")
+            }
+            do {
+                guard case .object(let object) = try JSONValue.parse(Array(data)) else {
+                    throw Failure(description: "config file \(configFile): expected a JSON object")
+                }
+                merged = object
+            } catch let error as JSONParseError {
+                throw Failure(description: "config file \(configFile): \(error)")
+            }
+        }
+        for (key, value) in flagValues {
+            if case .object(let inner) = value, case .object(var existing)? = merged[key] {
+                for (innerKey, innerValue) in inner { existing[innerKey] = innerValue }
+                merged[key] = .object(existing)
+            } else {
+                merged[key] = value
+            }
+        }
+        do {
+            var configuration = try Self.decode(ParamsReader(.object(merged), path: "config"))
+            configuration.configFile = configFile
+            return configuration
+        } catch let error as RPCError {
+            throw Failure(description: configFile.map { "\($0): " } .map { $0 + error.message }
+                          ?? error.message)
+        }
+    }
+
+    // MARK: Decoding
+
+    static let topLevelKeys: Set<String> = [
+        "model", "index", "socket", "socketMode", "allowUids", "allowGids", "workers",
+        "logLevel", "limits", "drainTimeoutSeconds", "debugMethods",
+    ]
+    static let limitKeys: Set<String> = [
+        "maxMessageBytes", "maxBatchLength", "maxInFlightPerConnection", "maxConnections",
+        "maxUnsentReplyBytes", "maxJSONDepth",
+    ]
+
+    static func decode(_ reader: ParamsReader) throws -> DaemonConfiguration {
+        try reader.object(allowedKeys: topLevelKeys)
+        var c = DaemonConfiguration()
+        if reader["model"].isGiven { c.modelDirectory = try reader["model"].string(allowEmpty: false) }
+        if reader["index"].isGiven { c.indexDirectory = try reader["index"].string(allowEmpty: false) }
+        if reader["socket"].isGiven { c.socketPath = try reader["socket"].string(allowEmpty: false) }
+        if reader["socketMode"].isGiven {
+            let text = try reader["socketMode"].string()
+            guard let mode = UInt32(text, radix: 8), mode <= 0o777 else {
+                throw reader["socketMode"].error("expected octal permission bits such as \"0600\", got \"\(text.prefix(20))\"")
+            }
+            c.socketMode = mode
+        }
+        if reader["allowUids"].isGiven {
+            c.allowedUIDs = try reader["allowUids"].array().map { UInt32(try $0.int(in: 0...Int(UInt32.max - 1))) }
+        }
+        if reader["allowGids"].isGiven {
+            c.allowedGIDs = try reader["allowGids"].array().map { UInt32(try $0.int(in: 0...Int(UInt32.max - 1))) }
+        }
+        c.workers = try reader["workers"].int(in: 1...64, default: c.workers)
+        if reader["logLevel"].isGiven {
+            let name = try reader["logLevel"].choice(LogLevel.allCases.map(\.name))
+            c.logLevel = LogLevel(name: name) ?? .info
+        }
+        c.debugMethods = try reader["debugMethods"].bool(default: false)
+        c.drainTimeoutSeconds = try reader["drainTimeoutSeconds"].double(in: 0...3600, default: c.drainTimeoutSeconds)
+        let limits = reader["limits"]
+        if limits.isGiven {
+            try limits.object(allowedKeys: limitKeys)
+            var l = c.limits
+            l.maxMessageBytes = try limits["maxMessageBytes"].int(in: 64...(1 << 30), default: l.maxMessageBytes)
+            l.maxBatchLength = try limits["maxBatchLength"].int(in: 1...100_000, default: l.maxBatchLength)
+            l.maxInFlightPerConnection = try limits["maxInFlightPerConnection"].int(in: 1...100_000, default: l.maxInFlightPerConnection)
+            l.maxConnections = try limits["maxConnections"].int(in: 1...100_000, default: l.maxConnections)
+            l.maxUnsentReplyBytes = try limits["maxUnsentReplyBytes"].int(in: 1024...(1 << 30), default: l.maxUnsentReplyBytes)
+            l.maxJSONDepth = try limits["maxJSONDepth"].int(in: 2...JSONParseOptions.depthCeiling, default: l.maxJSONDepth)
+            c.limits = l
+        }
+        return c
+    }
+}

@@ -1,0 +1,78 @@
+import HypencoderIndex
+import HypencoderModel
+import HypencoderRPC
+
+/// Per-request bounds the method handlers enforce with `ParamsReader`, so one request
+/// cannot ask for unbounded work or memory; each refusal names the field and the bound.
+enum HandlerLimits {
+    /// Longest query or document text, in UTF-8 bytes (the tokenizer truncates far below
+    /// this; the bound is about memory and tokenizer time).
+    static let maxTextBytes = 1 << 20
+    /// Most texts in one `encode/documents` call.
+    static let maxTextsPerCall = 1_024
+    /// Most documents in one `score` or `index/add` call, or ids in `index/get` / `index/delete`.
+    static let maxDocumentsPerCall = 10_000
+    /// Largest `k` for `search`.
+    static let maxK = 10_000
+    /// Texts encoded between two cancellation checks / progress reports.
+    static let encodeChunk = 16
+}
+
+extension RPCError {
+    /// An index failure as a JSON-RPC error that keeps the index's own wording.
+    static func index(_ error: Error) -> RPCError {
+        if let error = error as? RPCError { return error }
+        return RPCError(code: Services.Code.indexError, message: "index: \(error)")
+    }
+
+    /// A model failure (bad input the params check could not see, or an engine error).
+    static func model(_ error: Error) -> RPCError {
+        if let error = error as? RPCError { return error }
+        return .internalError("model: \(error)")
+    }
+}
+
+/// Lets the index score documents with a query's q-net.
+struct QNetScorer: DocumentScorer {
+    let qnet: QNet
+    var dimension: Int { qnet.inputDimension }
+
+    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
+        // A workspace is not thread-safe, and the index may call us from several threads.
+        let workspace = QNetWorkspace()
+        do {
+            try qnet.score(documents: documents, count: count, dimension: dimension, into: into, workspace: workspace)
+        } catch {
+            // Only a dimension mismatch throws, and the index checks `dimension` first.
+            into.update(repeating: -.infinity, count: count)
+        }
+    }
+}
+
+/// Encodes texts in chunks, checking for cancellation and reporting progress between
+/// chunks (`$/progress` "report" when the client sent a `workDoneToken`).
+func encodeDocumentsInChunks(_ texts: [String], model: HypencoderModel, context: RequestContext,
+                             action: String = "encoded") throws -> [[Float]] {
+    var vectors: [[Float]] = []
+    vectors.reserveCapacity(texts.count)
+    var start = 0
+    while start < texts.count {
+        try context.checkCancelled()
+        let end = min(texts.count, start + HandlerLimits.encodeChunk)
+        do {
+            vectors += try model.encodeDocuments(Array(texts[start..<end]))
+        } catch {
+            throw RPCError.model(error)
+        }
+        start = end
+        if texts.count > HandlerLimits.encodeChunk {
+            context.report("\(action) \(start) of \(texts.count) documents", percentage: start * 100 / texts.count)
+        }
+    }
+    return vectors
+}
+
+/// A vector in the encoding the client asked for.
+func encodeVector(_ vector: [Float], base64: Bool) -> JSONValue {
+    base64 ? .string(Float32Base64.encode(vector)) : .float32Array(vector)
+}

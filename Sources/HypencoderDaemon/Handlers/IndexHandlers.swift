@@ -1,0 +1,158 @@
+import HypencoderIndex
+import HypencoderModel
+import HypencoderRPC
+
+/// `search` and the `index/*` methods. Reads run concurrently on index snapshots; updates
+/// are serialised by the index itself and answered only once their log record is
+/// fsync'ed (the index's `upsert`/`delete` return after that), so a reply means durable.
+struct IndexHandlers {
+    let services: Services
+
+    func register(into table: inout [String: MethodHandler]) {
+        let services = self.services
+        table["search"] = { params, context in try Self.search(params, context, services) }
+        table["index/add"] = { params, context in try Self.add(params, context, services) }
+        table["index/delete"] = { params, _ in
+            try params.object(allowedKeys: ["ids", "workDoneToken"])
+            let ids = try Self.ids(params["ids"])
+            let index = try services.requireIndex()
+            let counts: UpdateCounts
+            do { counts = try index.delete(ids: ids) } catch { throw RPCError.index(error) }
+            return ["deleted": .integer(Int64(counts.deleted)), "notFound": .integer(Int64(counts.notFound))]
+        }
+        table["index/get"] = { params, _ in
+            try params.object(allowedKeys: ["ids", "include", "encoding", "workDoneToken"])
+            let ids = try Self.ids(params["ids"])
+            let include = try Self.include(params["include"], allowed: ["text", "metadata", "vector"])
+            let base64 = try params["encoding"].choice(["array", "base64"], default: "array") == "base64"
+            let index = try services.requireIndex()
+            let documents = index.get(ids: ids).map { stored -> JSONValue in
+                guard let stored else { return .null }
+                return Self.describe(stored, include: include, base64: base64)
+            }
+            return ["documents": .array(documents)]
+        }
+        table["index/stats"] = { params, _ in
+            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
+            let index = try services.requireIndex()
+            let snapshot = index.snapshot()
+            return [
+                "documents": .integer(Int64(snapshot.count)),
+                "slots": .integer(Int64(snapshot.slotCount)),
+                "dimension": .integer(Int64(index.dimension)),
+                "storage": .string(index.storage.rawValue),
+                "directory": .string(index.directory),
+                "fingerprint": .string(index.fingerprint),
+            ]
+        }
+        table["index/checkpoint"] = { params, _ in
+            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
+            let index = try services.requireIndex()
+            do { try index.checkpoint() } catch { throw RPCError.index(error) }
+            return ["documents": .integer(Int64(index.count))]
+        }
+        table["index/compact"] = { params, _ in
+            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
+            let index = try services.requireIndex()
+            do { try index.compact() } catch { throw RPCError.index(error) }
+            return ["documents": .integer(Int64(index.count))]
+        }
+    }
+
+    /// `{query, k?, mode?, include?}` → `{mode, hits: [{id, score, text?, metadata?}]}`.
+    static func search(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+        try params.object(allowedKeys: ["query", "k", "mode", "include", "workDoneToken"])
+        let query = try params["query"].string(maxLength: HandlerLimits.maxTextBytes)
+        let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
+        let mode = try params["mode"].choice(["exact", "approximate"], default: "exact")
+        let include = try include(params["include"], allowed: ["text", "metadata"])
+        let model = try services.requireModel()
+        let index = try services.requireIndex()
+        guard mode == "exact" else {
+            throw RPCError(code: Services.Code.notAvailable,
+                           message: "params.mode: approximate search is not available yet (the neighbour graph is not built); use \"exact\"",
+                           data: ["path": "params.mode"])
+        }
+        try context.checkCancelled()
+        let qnet: QNet
+        do {
+            guard let first = try model.encodeQueries([query]).first else { throw RPCError.internalError("no q-net") }
+            qnet = first
+        } catch { throw RPCError.model(error) }
+        try context.checkCancelled()
+        let hits: [SearchHit]
+        do { hits = try index.exactSearch(scorer: QNetScorer(qnet: qnet), k: k) } catch { throw RPCError.index(error) }
+        var stored: [StoredDocument?] = []
+        if !include.isEmpty { stored = index.get(ids: hits.map(\.id)) }
+        let items: [JSONValue] = hits.enumerated().map { position, hit in
+            var item: JSONObject = ["id": .string(hit.id), "score": .float32(hit.score)]
+            if position < stored.count, let document = stored[position] {
+                if include.contains("text") { item["text"] = document.text.map { .string($0) } ?? .null }
+                if include.contains("metadata") { item["metadata"] = metadataJSON(document.metadata) }
+            }
+            return .object(item)
+        }
+        return ["mode": .string(mode), "hits": .array(items)]
+    }
+
+    /// `{documents: [{id, text? | vector?, metadata?}]}` → `{added, updated}` once durable.
+    static func add(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+        try params.object(allowedKeys: ["documents", "workDoneToken"])
+        let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
+        let model = try services.requireModel()
+        let index = try services.requireIndex()
+        struct Pending { var id: String; var text: String?; var vector: [Float]?; var metadata: [UInt8]? }
+        var pending: [Pending] = try documents.map { document in
+            try document.object(allowedKeys: ["id", "text", "vector", "metadata"])
+            let id = try document["id"].string(maxLength: index.options.limits.maxIDBytes, allowEmpty: false)
+            let text = document["text"].isGiven ? try document["text"].string(maxLength: HandlerLimits.maxTextBytes) : nil
+            let vector = document["vector"].isGiven ? try document["vector"].floatVector(count: index.dimension) : nil
+            guard text != nil || vector != nil else {
+                throw document.error("expected \"text\" (to encode) or \"vector\" (already encoded)")
+            }
+            var metadata: [UInt8]?
+            if document["metadata"].isGiven {
+                let bytes = JSONValue.object(try document["metadata"].object()).serialized()
+                let limit = index.options.limits.maxMetadataBytes
+                guard bytes.count <= limit else {
+                    throw document["metadata"].error("\(bytes.count) bytes of JSON is more than the maximum of \(limit)")
+                }
+                metadata = bytes
+            }
+            return Pending(id: id, text: text, vector: vector, metadata: metadata)
+        }
+        let toEncode = pending.indices.filter { pending[$0].vector == nil }
+        let vectors = try encodeDocumentsInChunks(toEncode.compactMap { pending[$0].text }, model: model, context: context)
+        for (slot, vector) in zip(toEncode, vectors) { pending[slot].vector = vector }
+        try context.checkCancelled()  // last point where stopping leaves the index untouched
+        let upserts = pending.map { DocumentUpsert(id: $0.id, vector: $0.vector ?? [], metadata: $0.metadata, text: $0.text) }
+        let counts: UpdateCounts
+        do { counts = try index.upsert(upserts) } catch { throw RPCError.index(error) }
+        return ["added": .integer(Int64(counts.added)), "updated": .integer(Int64(counts.updated))]
+    }
+
+    // MARK: Helpers
+
+    static func ids(_ reader: ParamsReader) throws -> [String] {
+        try reader.array(count: 1...HandlerLimits.maxDocumentsPerCall).map { try $0.string(maxLength: 1024, allowEmpty: false) }
+    }
+
+    static func include(_ reader: ParamsReader, allowed: [String]) throws -> Set<String> {
+        guard reader.isGiven else { return [] }
+        return Set(try reader.array(count: 0...allowed.count).map { try $0.choice(allowed) })
+    }
+
+    static func describe(_ document: StoredDocument, include: Set<String>, base64: Bool) -> JSONValue {
+        var object: JSONObject = ["id": .string(document.id)]
+        if include.contains("text") { object["text"] = document.text.map { .string($0) } ?? .null }
+        if include.contains("metadata") { object["metadata"] = metadataJSON(document.metadata) }
+        if include.contains("vector") { object["vector"] = encodeVector(document.vector, base64: base64) }
+        return .object(object)
+    }
+
+    /// Metadata is stored as the JSON bytes the client sent (validated on the way in).
+    static func metadataJSON(_ bytes: [UInt8]?) -> JSONValue {
+        guard let bytes, let value = try? JSONValue.parse(bytes) else { return .null }
+        return value
+    }
+}

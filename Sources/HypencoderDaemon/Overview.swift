@@ -1,0 +1,43 @@
+/// HypencoderDaemon: `hypencoderd`'s server — libuv transport, lifecycle, dispatch and the
+/// method handlers. `Sources/hypencoderd/main.swift` only parses flags and calls `Server`.
+///
+/// One request's path (DESIGN.md §4):
+///
+///     Listener.accept ── SO_PEERCRED check ──▶ Connection            (loop thread)
+///     Connection.didRead ── MessageFramer ──▶ Dispatcher.dispatch     (loop thread)
+///     Dispatcher: RPCInboundBody.parse, lifecycle / $/cancelRequest / server/status here,
+///                 everything else ──▶ WorkerPool                       (worker thread)
+///     handler(ParamsReader, RequestContext) ──▶ EventLoop.post          (uv_async_send)
+///     Dispatcher.complete ──▶ ReplyCollector ──▶ Connection.send        (loop thread)
+///
+/// The one threading rule: only the loop thread touches libuv, sockets, connections and
+/// the dispatcher; workers hand results back with `EventLoop.post`. `assertOnLoopThread()`
+/// checks it at run time.
+///
+/// Files, one idea each:
+/// - `EventLoop`: the loop, the cross-thread mailbox, handle ownership (`UV`); `LoopTimer`,
+///   `Signals` (SIGTERM/SIGINT/SIGHUP through `uv_signal_t`, and RSS for status).
+/// - `Listener` (bind rules, stale sockets, socket activation) and `SocketProbe`.
+/// - `Connection`: framing, writes, backpressure, end of stream.
+/// - `Dispatcher`: batches, notifications, lifecycle, cancellation, in-flight limit;
+///   `RequestContext` (cancellation flag, progress, `ReplyCollector`); `WorkerPool`.
+/// - `Server`: ties the above together; start, drain and stop; `initialize` and
+///   `server/status` results. `LatencyHistogram`: per-method counters for status.
+/// - `Services`: the model and index; `Handlers/`: the methods, their per-request bounds
+///   (`HandlerLimits`) and `debug/sleep`.
+/// - `Configuration`, `ConfigurationLoader`, `CommandLineOptions`: defaults, config file,
+///   flags and `--help`. `Log`, `SystemdNotifier`, `LimitErrors`.
+///
+/// Decisions recorded here (see also `Schemas/hypencoder.openrpc.json`):
+/// - Lifecycle across many clients: `initialize` is per connection (optional, first if
+///   sent); `shutdown` and `exit` are server-wide (`exit` stops the daemon: 0 after
+///   `shutdown`, 1 without), as the LSP defines them for a server.
+/// - No `--model`: the daemon starts and model/index methods answer -32020/-32021 naming
+///   the missing flag. Server error codes: -32010 limit (data `{limit, max, actual}`),
+///   -32020 no model, -32021 no index, -32022 index refused, -32023 not available yet
+///   (approximate search), -32800 cancelled.
+/// - A peer not on the allow-list is closed without an answer (the log says why); a peer
+///   over the connection limit is answered with -32010 in its framing, then closed.
+/// - EOF with the peer still able to read (a half-close, as `socat` does) finishes and
+///   answers the work already sent; a peer that closed completely has its work cancelled.
+public enum DaemonOverview {}

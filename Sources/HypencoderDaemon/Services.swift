@@ -1,0 +1,150 @@
+import Foundation
+import HypencoderIndex
+import HypencoderModel
+import HypencoderRPC
+
+/// The model and the index behind the methods, loaded once at start-up.
+///
+/// Either may be absent. Without `--model` the daemon still runs — the lifecycle,
+/// `server/status` and `$/cancelRequest` work — and every model or index method answers
+/// with `Code.modelNotLoaded` / `Code.indexNotLoaded`, saying which flag is missing: a
+/// daemon that explains itself is easier to diagnose under systemd than one that refuses
+/// to start. An index always needs the model, because its vectors are tied to the model's
+/// fingerprint.
+///
+/// Both are safe to use from many worker threads at once (see `HypencoderModel` and
+/// `DocumentIndex`), which is what lets handlers run in parallel.
+public final class Services: @unchecked Sendable {
+    public let model: HypencoderModel?
+    public let index: DocumentIndex?
+    let modelDirectory: String?
+    /// Whether `debug/sleep` is served (`--debug-methods`).
+    public var debugMethods = false
+
+    /// Server-defined error codes of the daemon (the RPC module reserves -32010).
+    public enum Code {
+        /// The method needs a model and the daemon was started without one.
+        public static let modelNotLoaded = -32020
+        /// The method needs an index and the daemon was started without one.
+        public static let indexNotLoaded = -32021
+        /// The index refused the operation (a limit, a file problem); the message says which.
+        public static let indexError = -32022
+        /// A feature that is not built yet (approximate search before the graph lands).
+        public static let notAvailable = -32023
+    }
+
+    public init(model: HypencoderModel?, index: DocumentIndex?, modelDirectory: String?) {
+        self.model = model
+        self.index = index
+        self.modelDirectory = modelDirectory
+    }
+
+    /// Loads what the configuration names, logging the BLAS kernel choice.
+    public static func load(_ configuration: DaemonConfiguration) throws -> Services {
+        var model: HypencoderModel?
+        if let directory = configuration.modelDirectory {
+            let started = Date()
+            do {
+                model = try HypencoderModel(directory: directory)
+            } catch {
+                throw DaemonError.startup("cannot load the model from \(directory): \(error)")
+            }
+            if let model {
+                log.info("BLAS: \(model.blas.summary)")
+                log.info("model \(directory) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
+                         + "(fingerprint \(model.fingerprint.prefix(16)), document vectors of \(model.documentDimension))")
+            }
+        } else {
+            log.warn("no --model given: model methods will answer with an error until the daemon is restarted with one")
+        }
+        var index: DocumentIndex?
+        if let directory = configuration.indexDirectory {
+            guard let model else {
+                throw DaemonError.startup("--index needs --model: an index's vectors belong to one model")
+            }
+            do {
+                index = try DocumentIndex.open(directory: directory, fingerprint: model.fingerprint,
+                                               dimension: model.documentDimension)
+            } catch {
+                throw DaemonError.startup("cannot open the index in \(directory): \(error)")
+            }
+            if let index {
+                log.info("index \(directory): \(index.count) documents")
+                for report in index.recoveryReports { log.info("index recovery: \(report)") }
+            }
+        }
+        let services = Services(model: model, index: index, modelDirectory: configuration.modelDirectory)
+        services.debugMethods = configuration.debugMethods
+        return services
+    }
+
+    /// Methods that need a model or an index; the rest are on `Dispatcher.loopMethods`.
+    func methods() -> [String: MethodHandler] {
+        var table: [String: MethodHandler] = [:]
+        ModelHandlers(services: self).register(into: &table)
+        IndexHandlers(services: self).register(into: &table)
+        if debugMethods { DebugHandlers.register(into: &table) }
+        return table
+    }
+
+    var searchModes: [String] { ["exact"] }
+
+    func requireModel() throws -> HypencoderModel {
+        guard let model else {
+            throw RPCError(code: Code.modelNotLoaded,
+                           message: "no model is loaded: start hypencoderd with --model DIR (or \"model\" in the config file)")
+        }
+        return model
+    }
+
+    func requireIndex() throws -> DocumentIndex {
+        guard let index else {
+            throw RPCError(code: Code.indexNotLoaded,
+                           message: "no index is open: start hypencoderd with --model DIR --index DIR")
+        }
+        return index
+    }
+
+    func modelSummary() -> JSONValue {
+        guard let model else { return .null }
+        let config = model.config
+        return [
+            "directory": modelDirectory.map { .string($0) } ?? .null,
+            "fingerprint": .string(model.fingerprint),
+            "hiddenSize": .integer(Int64(config.bert.hiddenSize)),
+            "layers": .integer(Int64(config.bert.layers)),
+            "documentDimension": .integer(Int64(model.documentDimension)),
+            "qnetDimensions": .array(config.vectorDimensions.map { .integer(Int64($0)) }),
+            "queryMaxLength": .integer(Int64(config.queryMaxLength)),
+            "documentMaxLength": .integer(Int64(config.documentMaxLength)),
+            "blas": .string(model.blas.summary),
+        ]
+    }
+
+    func indexSummary() -> JSONValue {
+        guard let index else { return .null }
+        return [
+            "directory": .string(index.directory),
+            "documents": .integer(Int64(index.count)),
+            "dimension": .integer(Int64(index.dimension)),
+            "storage": .string(index.storage.rawValue),
+        ]
+    }
+
+    /// Last step of a clean stop: checkpoint so the next start has no log to replay.
+    func shutDown() {
+        guard let index else { return }
+        do {
+            try index.checkpoint()
+            log.info("index checkpointed")
+        } catch {
+            log.error("index checkpoint at shutdown failed (the log still holds every update): \(error)")
+        }
+        index.close()
+    }
+}
+
+extension HypencoderModel {
+    /// Width of document vectors: the q-net's input, which is the encoder's hidden size.
+    var documentDimension: Int { config.vectorDimensions.first ?? config.bert.hiddenSize }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class DaemonPlaceholderTests: XCTestCase { func testNothing() {} }
