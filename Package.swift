@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "hypencoderd", targets: ["hypencoderd"]),
         .executable(name: "hypencoder-model", targets: ["hypencoder-model"]),
+        .executable(name: "hypencoder", targets: ["hypencoder"]),
         .library(name: "HypencoderModel", targets: ["HypencoderModel"]),
         .library(name: "HypencoderRPC", targets: ["HypencoderRPC"]),
     ],
@@ -64,6 +65,22 @@ let package = Package(
             swiftSettings: numericSettings
         ),
         .executableTarget(
+            name: "hypencoder",
+            dependencies: ["HypencoderRPC"],
+            path: "Clients/hypencoder"
+        ),
+        .executableTarget(
+            name: "IndexBenchmarks",
+            dependencies: ["HypencoderIndex", "HypencoderModel"],
+            path: "Benchmarks/IndexBenchmarks",
+            swiftSettings: numericSettings
+        ),
+        .executableTarget(
+            name: "DaemonBenchmarks",
+            dependencies: ["HypencoderDaemon", "HypencoderRPC"],
+            path: "Benchmarks/DaemonBenchmarks"
+        ),
+        .executableTarget(
             name: "ModelBenchmarks",
             dependencies: ["HypencoderModel"],
             path: "Benchmarks/ModelBenchmarks",
@@ -95,6 +112,10 @@ let package = Package(
         .testTarget(
             name: "HypencoderDaemonTests",
             dependencies: ["HypencoderDaemon", "HypencoderRPC", "hypencoderd"]
+        ),
+        .testTarget(
+            name: "HypencoderClientTests",
+            dependencies: ["HypencoderRPC", "hypencoder", "hypencoderd"]
         ),
         .testTarget(
             name: "HypencoderRPCTests",

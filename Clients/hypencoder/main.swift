@@ -1,0 +1,1 @@
+print("hypencoder: not yet")
