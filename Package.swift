@@ -49,7 +49,10 @@ let package = Package(
         ),
         .target(
             name: "HypencoderRPC",
-            dependencies: ["CJansson"]
+            dependencies: ["CJansson"],
+            // Release builds call libm's round() directly; nothing else pulls libm into the
+            // thin client, which links no BLAS and no Foundation maths.
+            linkerSettings: [.linkedLibrary("m")]
         ),
         .target(
             name: "HypencoderDaemon",
