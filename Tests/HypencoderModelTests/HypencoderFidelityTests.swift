@@ -25,16 +25,12 @@ final class HypencoderFidelityTests: XCTestCase {
     private func check(_ name: String, batched: Bool = true, single: Bool = true, textPath: Bool = true) throws {
         let reference = try Fixtures.reference(name)
         let directory = try Fixtures.model(name)
-        // The reference truncates with the limits in its settings (documents: 128 tokens for
-        // the small models); a model directory does not record them, so apply them here.
-        let loaded = try Checkpoint.load(directory: directory)
+        // The model directory alone must reproduce the reference: its config carries the
+        // token limits the reference truncated with (documents: 128 tokens for the small models).
+        let checkpoint = try Checkpoint.load(directory: directory)
         let settings = (reference["settings"] as? [String: Any]) ?? [:]
-        var config = loaded.config
-        config.queryMaxLength = (settings["query_max_length"] as? Int) ?? config.queryMaxLength
-        config.documentMaxLength = (settings["document_max_length"] as? Int) ?? config.documentMaxLength
-        let checkpoint = Checkpoint(
-            directory: directory, config: config, queryBert: loaded.queryBert, documentBert: loaded.documentBert,
-            hyperhead: loaded.hyperhead, fingerprint: loaded.fingerprint)
+        XCTAssertEqual(checkpoint.config.queryMaxLength, settings["query_max_length"] as? Int, "\(name): query limit")
+        XCTAssertEqual(checkpoint.config.documentMaxLength, settings["document_max_length"] as? Int, "\(name): document limit")
         let model = try HypencoderModel(checkpoint: checkpoint, tokenizer: try WordPieceTokenizer.load(directory: directory))
         let queryIds = reference.idRows("query_token_ids")
         let documentIds = reference.idRows("document_token_ids")

@@ -161,7 +161,7 @@ def hyperhead_tensors(spec: ModelSpec) -> dict[str, np.ndarray]:
 
 def official_config(spec: ModelSpec) -> dict:
     """config.json in the shape of the released checkpoints (keys DESIGN.md §2 relies on)."""
-    return {
+    config = {
         "architectures": ["HypencoderDualEncoder"],
         "model_type": "hypencoder_dual_encoder",
         "query_encoder_type": "hypencoder",
@@ -177,6 +177,13 @@ def official_config(spec: ModelSpec) -> dict:
         "shared_encoder": True,
         "torch_dtype": "float32",
     }
+    # Token limits are our extension of the official config (the released checkpoints carry none:
+    # 64/512 apply). Written only where they differ, so base6 keeps exercising the defaults.
+    if spec.query_max_length != 64:
+        config["query_max_length"] = spec.query_max_length
+    if spec.document_max_length != 512:
+        config["document_max_length"] = spec.document_max_length
+    return config
 
 
 def _patch_serialization_id(path: str) -> None:

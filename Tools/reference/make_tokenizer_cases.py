@@ -36,7 +36,7 @@ from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegac
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_LENGTHS = [3, 16, 512]
-DATA = Path("/work/shared/data")
+DATA = REPO.parent / "shared" / "data"  # ../shared/data beside the repository
 BLOCK = 4096
 
 
