@@ -17,11 +17,13 @@ extension DocumentIndex {
     public func checkpoint() throws {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
+        var graph: (NeighborGraph, [Int32])?
         let (view, liveSlots, records, next) = try queue.exclusive { [unowned self] log -> (IndexSnapshot, [Int], [DocumentRecord], Int) in
             stateLock.lock()
             let next = max(generation, logGeneration) + 1
             logGeneration = next
             let view = published
+            graph = (graphState.publishedGraph, graphState.publishedEntries)
             let live = table.liveSlots()
             stateLock.unlock()
             log = try WriteAheadLog(path: directory + "/" + Manifest.logFile(next))
@@ -32,8 +34,9 @@ extension DocumentIndex {
         let manifest = Manifest(formatVersion: Manifest.currentFormatVersion, modelFingerprint: fingerprint,
                                 dimension: dimension, storage: storage.rawValue,
                                 generation: next, documentCount: liveSlots.count)
+        let graphFile = graph.map { checkpointGraphFile(view: view, graph: $0.0, entries: $0.1, liveSlots: liveSlots) }
         try Self.writeCheckpoint(directory: directory, manifest: manifest, rows: view.rows,
-                                 slots: liveSlots, records: records)
+                                 slots: liveSlots, records: records, graphFile: graphFile)
         stateLock.lock()
         generation = next
         stateLock.unlock()
@@ -62,6 +65,7 @@ extension DocumentIndex {
                     }
                     freshTable.insert(view.records[slot], at: newSlot)
                 }
+                compactGraph(liveSlots: live, view: view)
                 stateLock.lock()
                 store = fresh
                 table = freshTable
@@ -78,12 +82,15 @@ extension DocumentIndex {
 
     /// Writes checkpoint files for `manifest.generation` and commits them by renaming the manifest.
     static func writeCheckpoint(directory: String, manifest: Manifest, rows: VectorRows,
-                                slots: [Int], records: [DocumentRecord]) throws {
+                                slots: [Int], records: [DocumentRecord], graphFile: [UInt8]? = nil) throws {
         let vectorPath = directory + "/" + Manifest.vectorFile(manifest.generation)
         try VectorFile.write(rows, slots: slots, to: vectorPath + ".tmp")
         try Directory.rename(vectorPath + ".tmp", to: vectorPath)
         let documentPath = directory + "/" + Manifest.documentFile(manifest.generation)
         try Directory.writeFileAtomically(DocumentFile.encode(records), to: documentPath)
+        if let graphFile {
+            try Directory.writeFileAtomically(graphFile, to: directory + "/" + GraphFile.name(manifest.generation))
+        }
         try Directory.sync(directory)
         try Directory.writeFileAtomically(manifest.encoded(), to: directory + "/" + Manifest.fileName)
         try Directory.sync(directory)

@@ -87,6 +87,7 @@ extension DocumentIndex {
             for document in documents {
                 slots.append(try document.vector.withUnsafeBufferPointer { try store.append($0.baseAddress!) })
             }
+            insertIntoGraph(slots)
             // … then the table and the new snapshot in one critical section.
             stateLock.lock()
             for (document, slot) in zip(documents, slots) {
@@ -95,6 +96,7 @@ extension DocumentIndex {
             }
             publishLocked()
             stateLock.unlock()
+            repairGraphIfNeeded()
         case let .delete(ids):
             stateLock.lock()
             for id in ids {
@@ -102,6 +104,7 @@ extension DocumentIndex {
             }
             publishLocked()
             stateLock.unlock()
+            repairGraphIfNeeded()
         }
         return counts
     }
@@ -110,5 +113,6 @@ extension DocumentIndex {
     func publishLocked() {
         published = IndexSnapshot(rows: store.rows, records: table.records, tombstones: table.tombstones,
                                   count: table.liveCount, blockRows: options.searchBlockRows)
+        graphState.publish()
     }
 }

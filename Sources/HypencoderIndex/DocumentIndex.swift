@@ -51,6 +51,8 @@ public final class DocumentIndex: @unchecked Sendable {
     /// Serialises checkpoint and compaction with each other.
     let maintenanceLock = NSLock()
     var queue: CommitQueue!
+    /// The neighbour graph for approximate search (Graph/DocumentIndex+Approximate.swift).
+    let graphState: GraphState
     private let lockFile: PosixFile
     private let closeLock = NSLock()
     private var isClosed = false
@@ -72,6 +74,7 @@ public final class DocumentIndex: @unchecked Sendable {
         self.fingerprint = fingerprint
         self.dimension = dimension
         self.options = options
+        graphState = GraphState(parameters: options.graph)
         try Directory.create(directory)
         lockFile = try PosixFile.open(directory + "/LOCK", flags: O_RDWR | O_CREAT)
         guard lockFile.tryLockExclusive() else { throw IndexError.directoryLocked(path: directory) }
@@ -100,6 +103,7 @@ public final class DocumentIndex: @unchecked Sendable {
         }
         published = IndexSnapshot(rows: store.rows, records: table.records, tombstones: table.tombstones,
                                   count: table.liveCount, blockRows: options.searchBlockRows)
+        loadGraph(generation: manifest.generation)
 
         // Logs since the checkpoint, oldest first.
         let logs = try Self.logGenerations(in: directory).filter { $0 >= manifest.generation }
@@ -216,6 +220,8 @@ public final class DocumentIndex: @unchecked Sendable {
                name.hasPrefix("vectors-") { stale = stale || g != generation }
             if let g = Int(name.replacingOccurrences(of: "documents-", with: "").replacingOccurrences(of: ".bin", with: "")),
                name.hasPrefix("documents-") { stale = stale || g != generation }
+            if let g = Int(name.replacingOccurrences(of: "graph-", with: "").replacingOccurrences(of: ".bin", with: "")),
+               name.hasPrefix("graph-") { stale = stale || g != generation }
             if name.hasPrefix("wal-"), let g = Int(name.dropFirst(4).dropLast(4)) { stale = stale || g < firstLog }
             if stale { try Directory.remove(directory + "/" + name) }
         }

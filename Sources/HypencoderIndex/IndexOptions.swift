@@ -10,6 +10,8 @@ public struct IndexOptions: Sendable {
     public var verifyChecksumsOnOpen = true
     /// Rows per scorer call in exact search.
     public var searchBlockRows = 1024
+    /// Neighbour graph for approximate search (see `GraphParameters`).
+    public var graph = GraphParameters()
 
     public init() {}
 }

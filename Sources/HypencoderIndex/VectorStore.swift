@@ -37,6 +37,13 @@ struct VectorRows: @unchecked Sendable {
         return true
     }
 
+    /// Row `slot` in place when the storage is f32 (nil otherwise or out of range): lets the
+    /// neighbour graph compute distances without copying rows.
+    func float32Row(_ slot: Int) -> UnsafePointer<Float>? {
+        guard storage == .float32, let (segment, row) = location(of: slot) else { return nil }
+        return UnsafePointer((segment.rows + row * rowBytes).assumingMemoryBound(to: Float.self))
+    }
+
     func vector(_ slot: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: dimension) { buffer, initialized in
             if copyRow(slot, into: buffer.baseAddress!) {
