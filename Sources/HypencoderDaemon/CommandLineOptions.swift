@@ -48,7 +48,7 @@ extension ConfigurationLoader {
 
     static let options: [Option] = [
         Option(flag: "--model", placeholder: "DIR", key: ["model"], kind: .string,
-               help: "Hypencoder model directory (config.json, weights, vocab.txt). Without it the daemon starts, and model methods answer with an error saying no model is loaded."),
+               help: "Hypencoder model directory (config.json, weights, vocab.txt). Default: $HYPENCODER_MODEL if set, else ${XDG_DATA_HOME:-$HOME/.local/share}/hypencoder/default-model if it exists (Scripts/default-model creates that link). With none of these the daemon starts, and model methods answer with an error saying no model is loaded."),
         Option(flag: "--index", placeholder: "DIR", key: ["index"], kind: .string,
                help: "Index directory, created if absent. Requires --model (vectors are tied to the model)."),
         Option(flag: "--socket", placeholder: "PATH", key: ["socket"], kind: .string,

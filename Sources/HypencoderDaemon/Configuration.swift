@@ -38,6 +38,9 @@ public struct DaemonConfiguration: Sendable {
     /// methods with a clear error: a daemon that refuses to start is harder to diagnose
     /// under systemd than one that says what is missing.
     public var modelDirectory: String?
+    /// Where `modelDirectory` came from: "--model" (flag or config file), or the default
+    /// model's origin (`DefaultModelLocation`). Logged at start.
+    public var modelOrigin = "--model"
     /// The index directory, created if absent. Needs a model (vectors are tied to it).
     public var indexDirectory: String?
     public var socketPath: String = DaemonConfiguration.defaultSocketPath()

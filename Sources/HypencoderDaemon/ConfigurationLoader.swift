@@ -23,8 +23,12 @@ public struct ConfigurationLoader: Sendable {
     /// flags win.
     private var flagValues = JSONObject()
     private var configFile: String?
+    /// Read for the default model (`DefaultModelLocation`); injectable for tests.
+    private let environment: [String: String]
 
-    public init() {}
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
 
     /// Parses `arguments` (without the program name) and loads the config file they name.
     public mutating func load(arguments: [String]) throws -> Outcome {
@@ -85,6 +89,10 @@ public struct ConfigurationLoader: Sendable {
         do {
             var configuration = try Self.decode(ParamsReader(.object(merged), path: "config"))
             configuration.configFile = configFile
+            if configuration.modelDirectory == nil, let found = DefaultModelLocation.find(environment: environment) {
+                configuration.modelDirectory = found.path
+                configuration.modelOrigin = found.origin
+            }
             return configuration
         } catch let error as RPCError {
             throw Failure(description: configFile.map { "\($0): " } .map { $0 + error.message }

@@ -134,7 +134,12 @@ final class Dispatcher {
             // After this body's replies are queued, so an `exit` request with an id is answered.
             eventLoop.post { [weak self] in self?.control?.exitRequested(code: code) }
         case "$/cancelRequest":
-            cancel(ParamsReader(request.params)["id"].value, on: connection)
+            // An id that names no pending request is fine (LSP allows the race); a missing
+            // or mistyped id is a client bug worth reporting when the client asked for a reply.
+            guard let idValue = ParamsReader(request.params)["id"].value, RPCID(json: idValue) != nil else {
+                return answer(.failure(.invalidParams(path: "params.id", "expected the id (integer or string) of a request on this connection")))
+            }
+            cancel(idValue, on: connection)
             answer(.success(.null))
         case "server/status":
             answer(.success(control?.statusResult(statistics: statistics) ?? .null))

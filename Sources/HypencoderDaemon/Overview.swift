@@ -26,14 +26,22 @@
 /// - `Services`: the model and index; `Handlers/`: the methods, their per-request bounds
 ///   (`HandlerLimits`) and `debug/sleep`.
 /// - `Configuration`, `ConfigurationLoader`, `CommandLineOptions`: defaults, config file,
-///   flags and `--help`. `Log`, `SystemdNotifier`, `LimitErrors`.
+///   flags and `--help`; `DefaultModel`: the model used without `--model`
+///   (`$HYPENCODER_MODEL`, then the `default-model` link in the XDG data home).
+///   `Log`, `SystemdNotifier`, `LimitErrors`.
+///
+/// Tests: `Tests/HypencoderDaemonTests` (XCTest, real daemon processes over real sockets;
+/// every reply they receive is logged and schema-checked by `Tests/python`), and
+/// `Tests/python` (pytest: a third-party LSP client session, the bad-input catalogue with
+/// the memory check, 64-client load, default model). `Docs/protocol.md` is the user's view;
+/// `Benchmarks/DaemonBenchmarks` measures the protocol's costs.
 ///
 /// Decisions recorded here (see also `Schemas/hypencoder.openrpc.json`):
 /// - Lifecycle across many clients: `initialize` is per connection (optional, first if
 ///   sent); `shutdown` and `exit` are server-wide (`exit` stops the daemon: 0 after
 ///   `shutdown`, 1 without), as the LSP defines them for a server.
-/// - No `--model`: the daemon starts and model/index methods answer -32020/-32021 naming
-///   the missing flag. Server error codes: -32010 limit (data `{limit, max, actual}`),
+/// - No model (no `--model`, `$HYPENCODER_MODEL` or default-model link): the daemon starts
+///   and model/index methods answer -32020/-32021 naming the missing flag. Server error codes: -32010 limit (data `{limit, max, actual}`),
 ///   -32020 no model, -32021 no index, -32022 index refused, -32023 not available yet
 ///   (approximate search), -32800 cancelled.
 /// - A peer not on the allow-list is closed without an answer (the log says why); a peer

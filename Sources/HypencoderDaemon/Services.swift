@@ -47,15 +47,15 @@ public final class Services: @unchecked Sendable {
             do {
                 model = try HypencoderModel(directory: directory)
             } catch {
-                throw DaemonError.startup("cannot load the model from \(directory): \(error)")
+                throw DaemonError.startup("cannot load the model from \(directory) (\(configuration.modelOrigin)): \(error)")
             }
             if let model {
                 log.info("BLAS: \(model.blas.summary)")
-                log.info("model \(directory) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
+                log.info("model \(directory) (from \(configuration.modelOrigin)) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
                          + "(fingerprint \(model.fingerprint.prefix(16)), document vectors of \(model.documentDimension))")
             }
         } else {
-            log.warn("no --model given: model methods will answer with an error until the daemon is restarted with one")
+            log.warn("no --model, no $HYPENCODER_MODEL and no default-model link: model methods will answer with an error until the daemon is restarted with one")
         }
         var index: DocumentIndex?
         if let directory = configuration.indexDirectory {

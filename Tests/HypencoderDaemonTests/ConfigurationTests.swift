@@ -6,7 +6,7 @@ import XCTest
 /// Flag and config-file parsing, in process (the daemon tests cover them end to end).
 final class ConfigurationTests: XCTestCase {
     private func load(_ arguments: [String]) throws -> DaemonConfiguration {
-        var loader = ConfigurationLoader()
+        var loader = ConfigurationLoader(environment: [:])
         guard case .run(let configuration) = try loader.load(arguments: arguments) else {
             throw TestFailure("expected a configuration")
         }
@@ -45,7 +45,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testHelpDocumentsEveryFlag() throws {
-        var loader = ConfigurationLoader()
+        var loader = ConfigurationLoader(environment: [:])
         guard case .help(let text) = try loader.load(arguments: ["--help"]) else { return XCTFail("no help") }
         for option in ConfigurationLoader.options { XCTAssertTrue(text.contains(option.flag), option.flag) }
         for flag in ["--config", "--debug-methods", "--help", "--version"] { XCTAssertTrue(text.contains(flag), flag) }

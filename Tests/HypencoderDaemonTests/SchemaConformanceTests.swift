@@ -69,9 +69,7 @@ final class SchemaConformanceTests: XCTestCase {
     }
 
     func testModelAndIndexResultsConform() throws {
-        guard FileManager.default.fileExists(atPath: ModelAndIndexTests.modelDirectory + "/config.json") else {
-            throw XCTSkip("test model missing: run Scripts/make-test-models")
-        }
+        try ModelAndIndexTests.requireModel()
         let (document, methods) = try loadSchema()
         let daemon = try DaemonProcess(["--model", ModelAndIndexTests.modelDirectory,
                                         "--index", try temporaryDirectory() + "/index"])

@@ -32,12 +32,15 @@ extension RPCError {
     }
 }
 
-/// Lets the index score documents with a query's q-net.
-struct QNetScorer: DocumentScorer {
+/// Lets the index score documents with a query's q-net. Public so that
+/// `Benchmarks/DaemonBenchmarks` can time the same search in process.
+public struct QNetScorer: DocumentScorer {
     let qnet: QNet
-    var dimension: Int { qnet.inputDimension }
+    public var dimension: Int { qnet.inputDimension }
 
-    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
+    public init(qnet: QNet) { self.qnet = qnet }
+
+    public func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
         // A workspace is not thread-safe, and the index may call us from several threads.
         let workspace = QNetWorkspace()
         do {

@@ -60,6 +60,11 @@ final class DaemonProcess {
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notifyPath
         env["OPENBLAS_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] ?? "1"
+        // The daemon looks for a default model in $HYPENCODER_MODEL and under the data
+        // home: point both away from the machine's, so a test sees only what it sets up.
+        env["HYPENCODER_MODEL"] = nil
+        env["HOME"] = self.directory
+        env["XDG_DATA_HOME"] = self.directory + "/data"
         for (key, value) in environment { env[key] = value }
         process.environment = env
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -48,7 +48,25 @@ final class RPCClient {
         }
     }
 
-    func send(_ message: JSONValue) throws { try sendRaw(framed(message.serialized())) }
+    func send(_ message: JSONValue) throws {
+        for element in message.arrayValue ?? [message] {
+            if let method = element["method"]?.stringValue, let id = element["id"] {
+                methodsByID[id.serialized()] = method
+            }
+        }
+        try sendRaw(framed(message.serialized()))
+    }
+
+    /// The method of each request sent with `send`, by serialized id, for `ResponseLog`.
+    private var methodsByID: [[UInt8]: String] = [:]
+
+    /// Records a received message (each element of a batch reply) in `ResponseLog`.
+    private func log(_ message: JSONValue) {
+        for element in message.arrayValue ?? [message] {
+            let method = element["method"] == nil ? element["id"].flatMap { methodsByID[$0.serialized()] } : nil
+            ResponseLog.record(method: method, message: element)
+        }
+    }
 
     func requestMessage(_ method: String, _ params: JSONValue? = nil, id: JSONValue) -> JSONValue {
         var object: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
@@ -90,7 +108,11 @@ final class RPCClient {
     func readMessage() throws -> JSONValue? {
         let deadline = Date().addingTimeInterval(DaemonProcess.timeout)
         while true {
-            if let body = try framer.nextMessage() { return try JSONValue.parse(body) }
+            if let body = try framer.nextMessage() {
+                let message = try JSONValue.parse(body)
+                log(message)
+                return message
+            }
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { throw TestFailure("no message from the daemon within \(DaemonProcess.timeout) s") }
             var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -1,0 +1,28 @@
+import Foundation
+import HypencoderRPC
+
+/// Every message the daemon tests receive, with the method of the request it answers, as
+/// JSON lines in `.build/test-responses/daemon.jsonl` (rewritten by each test run).
+/// `Tests/python/test_swift_responses.py` validates each one against
+/// `Schemas/hypencoder.openrpc.json` with `jsonschema`, so all the replies these tests
+/// provoke — including the error replies to bad input — are held to the published schema.
+enum ResponseLog {
+    static let path = ModelAndIndexTests.repositoryRoot + "/.build/test-responses/daemon.jsonl"
+    private static let lock = NSLock()
+    /// Opened (and truncated) on first use; nil if the directory cannot be written, in
+    /// which case the Python check reports the log as missing.
+    private static let handle: FileHandle? = {
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }()
+
+    /// `method` is nil when the reply answers bytes the test sent raw (its method unknown).
+    static func record(method: String?, message: JSONValue) {
+        let line: JSONValue = ["method": method.map { .string($0) } ?? .null, "message": message]
+        lock.lock()
+        defer { lock.unlock() }
+        handle?.write(Data(line.serialized() + [0x0A]))
+    }
+}
