@@ -1,0 +1,39 @@
+import HypencoderRPC
+
+/// `hypencoder get ID...`: stored documents by id (`index/get`).
+enum GetCommand: Command {
+    static let name = "get"
+    static let summary = "stored documents (text, metadata, optionally vector) by id"
+    static let help = """
+        usage: hypencoder get ID... [--vector] [--json]
+
+        Shows stored documents (JSON-RPC method index/get) with their text and metadata.
+          --vector   also fetch the stored vector (as base64 float32 in --json output)
+          --json     print the daemon's result ({"documents": [... or null where absent]})
+        An id that is not stored is shown as "(not found)"; that is not an error.
+        """
+
+    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+        let json = arguments.flag("--json")
+        let vector = arguments.flag("--vector")
+        let ids = try arguments.finish(positionals: 1...Int.max, usage: help)
+        var include: [JSONValue] = ["text", "metadata"]
+        if vector { include.append("vector") }
+        let result = try context.call("index/get", ["ids": .array(ids.map { .string($0) }),
+                                                     "include": .array(include), "encoding": "base64"])
+        if json { return Output.json(result) }
+        let documents = result["documents"]?.arrayValue ?? []
+        var header = ["id", "text", "metadata"]
+        if vector { header.append("vector") }
+        let rows = zip(ids, documents).map { id, document -> [String] in
+            guard !document.isNull else { return [id, "(not found)", ""] + (vector ? [""] : []) }
+            var row = [id, Output.clip(Output.cell(document["text"])), Output.clip(Output.cell(document["metadata"]), 40)]
+            if vector {
+                let floats = (document["vector"]?.stringValue).flatMap { try? Float32Base64.decode($0) } ?? []
+                row.append("\(floats.count) floats: " + floats.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: " ") + (floats.count > 4 ? " …" : ""))
+            }
+            return row
+        }
+        Output.table(header, rows)
+    }
+}

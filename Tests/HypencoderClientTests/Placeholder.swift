@@ -1,2 +1,0 @@
-import XCTest
-final class ClientPlaceholderTests: XCTestCase { func testNothing() {} }
