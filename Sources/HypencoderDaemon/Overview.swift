@@ -42,8 +42,8 @@
 ///   `shutdown`, 1 without), as the LSP defines them for a server.
 /// - No model (no `--model`, `$HYPENCODER_MODEL` or default-model link): the daemon starts
 ///   and model/index methods answer -32020/-32021 naming the missing flag. Server error codes: -32010 limit (data `{limit, max, actual}`),
-///   -32020 no model, -32021 no index, -32022 index refused, -32023 not available yet
-///   (approximate search), -32800 cancelled.
+///   -32020 no model, -32021 no index, -32022 index refused,
+///   -32800 cancelled.
 /// - A peer not on the allow-list is closed without an answer (the log says why); a peer
 ///   over the connection limit is answered with -32010 in its framing, then closed.
 /// - EOF with the peer still able to read (a half-close, as `socat` does) finishes and

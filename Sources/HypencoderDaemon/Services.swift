@@ -29,8 +29,6 @@ public final class Services: @unchecked Sendable {
         public static let indexNotLoaded = -32021
         /// The index refused the operation (a limit, a file problem); the message says which.
         public static let indexError = -32022
-        /// A feature that is not built yet (approximate search before the graph lands).
-        public static let notAvailable = -32023
     }
 
     public init(model: HypencoderModel?, index: DocumentIndex?, modelDirectory: String?) {
@@ -87,7 +85,7 @@ public final class Services: @unchecked Sendable {
         return table
     }
 
-    var searchModes: [String] { ["exact"] }
+    var searchModes: [String] { ["exact", "approximate"] }
 
     func requireModel() throws -> HypencoderModel {
         guard let model else {

@@ -26,7 +26,7 @@ final class ClientCommandTests: XCTestCase {
         let best = try XCTUnwrap(scores.indices.max { scores[$0] < scores[$1] })
 
         let result = try parseJSON(daemon.ok(["search", query, "-k", "10", "--json"])) as? [String: Any]
-        let hits = try XCTUnwrap(result?["hits"] as? [[String: Any]])
+        let hits = try XCTUnwrap(result?["results"] as? [[String: Any]])
         XCTAssertEqual(Set(hits.compactMap { $0["id"] as? String }), Set(TinyBEIR.documents.map(\.id)))
         XCTAssertEqual(hits.first?["id"] as? String, TinyBEIR.documents[best].id)
         XCTAssertEqual(try XCTUnwrap(hits.first?["score"] as? Double), scores[best], accuracy: 1e-3)

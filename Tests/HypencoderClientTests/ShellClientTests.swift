@@ -26,7 +26,7 @@ final class ShellClientTests: XCTestCase {
 
         let search = try rpc(["search", "{\"query\": \"hello\", \"k\": 1}"], socket: daemon.socketPath)
         XCTAssertEqual(search.status, 0, search.stderr)
-        let hits = (try parseJSON(search.stdout) as? [String: Any])?["hits"] as? [[String: Any]]
+        let hits = (try parseJSON(search.stdout) as? [String: Any])?["results"] as? [[String: Any]]
         XCTAssertEqual(hits?.first?["id"] as? String, "a")
 
         let refused = try rpc(["search", "{\"query\": \"hello\", \"k\": 0}"], socket: daemon.socketPath)

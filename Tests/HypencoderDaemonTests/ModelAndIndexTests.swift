@@ -107,8 +107,10 @@ final class ModelAndIndexTests: XCTestCase {
         XCTAssertEqual(try client.result("index/stats")["documents"], 5)
 
         let search = try client.result("search", ["query": "neural retrieval", "k": 3, "include": ["text", "metadata"]])
-        let hits = search["hits"]?.arrayValue ?? []
+        let hits = search["results"]?.arrayValue ?? []
         XCTAssertEqual(hits.count, 3)
+        XCTAssertEqual(search["documentsScored"], 5, "exact search scores every live document")
+        XCTAssertGreaterThanOrEqual(search["elapsedMs"]?.doubleValue ?? -1, 0)
         let scores = hits.compactMap { $0["score"]?.doubleValue }
         XCTAssertEqual(scores, scores.sorted(by: >), "hits are best first")
         for hit in hits where hit["id"] != "vec" {
@@ -129,9 +131,25 @@ final class ModelAndIndexTests: XCTestCase {
         XCTAssertEqual(try client.result("index/delete", ["ids": ["doc-3", "nope"]])["deleted"], 1)
         XCTAssertEqual(try client.result("index/checkpoint")["documents"], 4)
         XCTAssertEqual(try client.result("index/compact")["documents"], 4)
-        let approximate = try client.call("search", ["query": "x", "mode": "approximate"])
-        XCTAssertEqual(approximate.errorCode, -32023)
-        XCTAssertTrue(approximate.errorMessage.contains("approximate"))
+        // On four documents the graph reaches all of them: approximate equals exact.
+        let exact = try client.result("search", ["query": "x", "k": 4])
+        for traversal in ["improved", "paper"] {
+            let approximate = try client.result("search", ["query": "x", "k": 4, "mode": "approximate",
+                                                           "params": ["traversal": .string(traversal), "entryPoints": 2]])
+            // Same documents in the same order; the scores agree to float rounding (the graph
+            // scores a few documents per GEMM call, exact search a block, so sums differ in order).
+            let found = approximate["results"]?.arrayValue ?? [], expected = exact["results"]?.arrayValue ?? []
+            XCTAssertEqual(found.map { $0["id"] }, expected.map { $0["id"] }, traversal)
+            for (a, e) in zip(found, expected) {
+                let (x, y) = (a["score"]?.doubleValue ?? .nan, e["score"]?.doubleValue ?? .nan)
+                XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y)), traversal)
+            }
+            XCTAssertEqual(approximate["mode"], "approximate")
+        }
+        let misplaced = try client.call("search", ["query": "x", "params": ["ncandidates": 8]])
+        XCTAssertTrue(misplaced.errorMessage.contains("params.params"), misplaced.errorMessage)
+        let unknown = try client.call("search", ["query": "x", "mode": "approximate", "params": ["beam": 8]])
+        XCTAssertTrue(unknown.errorMessage.contains("beam"), unknown.errorMessage)
 
         // A clean stop checkpoints; a restart on the same directory sees the same documents.
         daemon.signal(SIGTERM)

@@ -101,7 +101,7 @@ async def run_load(socket_path, schema, reference, texts):
         query = chooser.choice(QUERIES)
         if kind == "search":
             result = await connection.call("search", {"query": query, "k": K})
-            hits = result["hits"]
+            hits = result["results"]
             assert len(hits) == K
             scores = [hit["score"] for hit in hits]
             assert scores == sorted(scores, reverse=True)

@@ -107,13 +107,13 @@ def test_full_session_with_a_third_party_lsp_client(model_daemon, session):
 
     found = session.call("search", {"query": "sleeping cats", "k": 3, "include": ["text"]})
     assert found["mode"] == "exact"
-    assert sorted(hit["id"] for hit in found["hits"]) == ["bread", "cats", "rockets"]
-    scores = [hit["score"] for hit in found["hits"]]
+    assert sorted(hit["id"] for hit in found["results"]) == ["bread", "cats", "rockets"]
+    scores = [hit["score"] for hit in found["results"]]
     assert scores == sorted(scores, reverse=True)
     texts = {d["id"]: d["text"] for d in documents}
-    assert all(hit["text"] == texts[hit["id"]] for hit in found["hits"])
+    assert all(hit["text"] == texts[hit["id"]] for hit in found["results"])
     # The search ranks by the same function `score` computes.
-    scored = session.call("score", {"query": "sleeping cats", "documents": [{"id": h["id"]} for h in found["hits"]]})
+    scored = session.call("score", {"query": "sleeping cats", "documents": [{"id": h["id"]} for h in found["results"]]})
     assert scored["scores"] == pytest.approx(scores, rel=1e-5, abs=1e-6)
 
     # A slow request, cancelled by the library (Future.cancel sends $/cancelRequest): the

@@ -14,14 +14,16 @@ def test_every_served_method_is_in_the_schema(start_daemon, schema):
 
 
 @pytest.mark.parametrize("method, message", [
-    ("search", {"jsonrpc": "2.0", "id": 1, "result": {"mode": "exact", "hits": [{"id": 1, "score": 0.5}]}}),
-    ("search", {"jsonrpc": "2.0", "id": 1, "result": {"hits": []}}),
+    ("search", {"jsonrpc": "2.0", "id": 1, "result": {"mode": "exact", "results": [{"id": 1, "score": 0.5}],
+                                                      "documentsScored": 1, "elapsedMs": 0.5}}),
+    ("search", {"jsonrpc": "2.0", "id": 1, "result": {"results": [], "documentsScored": 0, "elapsedMs": 0.5}}),
+    ("search", {"jsonrpc": "2.0", "id": 1, "result": {"mode": "exact", "results": []}}),
     ("score", {"jsonrpc": "2.0", "id": 1, "result": {"scores": ["high"]}}),
     ("index/add", {"jsonrpc": "2.0", "id": 1, "result": {"added": -1, "updated": 0}}),
     ("index/add", {"jsonrpc": "2.0", "id": 1, "result": {"added": 1, "updated": 0, "extra": True}}),
-    ("search", {"jsonrpc": "1.0", "id": 1, "result": {"mode": "exact", "hits": []}}),
-    ("search", {"jsonrpc": "2.0", "id": [1], "result": {"mode": "exact", "hits": []}}),
-    ("search", {"jsonrpc": "2.0", "result": {"mode": "exact", "hits": []}}),
+    ("search", {"jsonrpc": "1.0", "id": 1, "result": {"mode": "exact", "results": []}}),
+    ("search", {"jsonrpc": "2.0", "id": [1], "result": {"mode": "exact", "results": []}}),
+    ("search", {"jsonrpc": "2.0", "result": {"mode": "exact", "results": []}}),
     (None, {"jsonrpc": "2.0", "id": 1, "result": {}}),
     ("search", {"jsonrpc": "2.0", "id": 1, "error": {"code": "-32600", "message": "x"}}),
     ("search", {"jsonrpc": "2.0", "id": 1, "error": {"code": -32600}}),
@@ -39,7 +41,8 @@ def test_non_conforming_messages_are_rejected(schema, method, message):
 
 
 @pytest.mark.parametrize("method, message", [
-    ("search", {"jsonrpc": "2.0", "id": "a", "result": {"mode": "exact", "hits": [{"id": "d", "score": 0.5}]}}),
+    ("search", {"jsonrpc": "2.0", "id": "a", "result": {"mode": "exact", "results": [{"id": "d", "score": 0.5}],
+                                                        "documentsScored": 3, "elapsedMs": 1.25}}),
     ("score", {"jsonrpc": "2.0", "id": 7, "result": {"scores": [0.25, None]}}),
     (None, {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}),
     ("search", {"jsonrpc": "2.0", "id": 3, "error": {"code": -32010, "message": "batch.length limit exceeded",

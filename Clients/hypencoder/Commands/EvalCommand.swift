@@ -56,7 +56,7 @@ enum EvalCommand: Command {
         try connection.pipeline("search", count: judged.count, window: 2, request: { index in
             ["query": .string(queries[judged[index]] ?? ""), "k": .integer(Int64(k)), "mode": "exact"]
         }) { index, result in
-            runs[judged[index]] = (result["hits"]?.arrayValue ?? []).compactMap { hit in
+            runs[judged[index]] = (result["results"]?.arrayValue ?? []).compactMap { hit in
                 guard let id = hit["id"]?.stringValue, let score = hit["score"]?.doubleValue else { return nil }
                 return RankedDocument(id: id, score: score)
             }

@@ -14,6 +14,12 @@ enum HandlerLimits {
     static let maxDocumentsPerCall = 10_000
     /// Largest `k` for `search`.
     static let maxK = 10_000
+    /// Bounds of approximate search's `params` (the paper's largest setting uses 10,000 entry
+    /// points, 128 candidates and 20 rounds; these leave room above that without letting one
+    /// request turn into an unbounded walk).
+    static let maxEntryPoints = 100_000
+    static let maxCandidates = 10_000
+    static let maxIterations = 100_000
     /// Texts encoded between two cancellation checks / progress reports.
     static let encodeChunk = 16
 }

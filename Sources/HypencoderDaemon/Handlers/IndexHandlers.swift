@@ -1,3 +1,4 @@
+import Dispatch
 import HypencoderIndex
 import HypencoderModel
 import HypencoderRPC
@@ -59,21 +60,20 @@ struct IndexHandlers {
         }
     }
 
-    /// `{query, k?, mode?, include?}` → `{mode, hits: [{id, score, text?, metadata?}]}`.
+    /// `{query, k?, mode?, params?, include?}` →
+    /// `{mode, results: [{id, score, text?, metadata?}], documentsScored, elapsedMs}`.
+    /// `elapsedMs` covers encoding the query and the search itself (not queueing or I/O).
     static func search(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
-        try params.object(allowedKeys: ["query", "k", "mode", "include", "workDoneToken"])
+        try params.object(allowedKeys: ["query", "k", "mode", "params", "include", "workDoneToken"])
         let query = try params["query"].string(maxLength: HandlerLimits.maxTextBytes)
         let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
         let mode = try params["mode"].choice(["exact", "approximate"], default: "exact")
+        let graphParameters = try approximateParameters(params["params"], mode: mode)
         let include = try include(params["include"], allowed: ["text", "metadata"])
         let model = try services.requireModel()
         let index = try services.requireIndex()
-        guard mode == "exact" else {
-            throw RPCError(code: Services.Code.notAvailable,
-                           message: "params.mode: approximate search is not available yet (the neighbour graph is not built); use \"exact\"",
-                           data: ["path": "params.mode"])
-        }
         try context.checkCancelled()
+        let started = DispatchTime.now().uptimeNanoseconds
         let qnet: QNet
         do {
             guard let first = try model.encodeQueries([query]).first else { throw RPCError.internalError("no q-net") }
@@ -81,7 +81,19 @@ struct IndexHandlers {
         } catch { throw RPCError.model(error) }
         try context.checkCancelled()
         let hits: [SearchHit]
-        do { hits = try index.exactSearch(scorer: QNetScorer(qnet: qnet), k: k) } catch { throw RPCError.index(error) }
+        let documentsScored: Int
+        do {
+            if let graphParameters {
+                let found = try index.approximateSearch(scorer: QNetScorer(qnet: qnet), k: k, parameters: graphParameters)
+                hits = found.hits
+                documentsScored = found.documentsScored
+            } else {
+                let snapshot = index.snapshot()
+                hits = try snapshot.exactSearch(scorer: QNetScorer(qnet: qnet), k: k)
+                documentsScored = snapshot.count
+            }
+        } catch { throw RPCError.index(error) }
+        let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         var stored: [StoredDocument?] = []
         if !include.isEmpty { stored = index.get(ids: hits.map(\.id)) }
         let items: [JSONValue] = hits.enumerated().map { position, hit in
@@ -92,7 +104,29 @@ struct IndexHandlers {
             }
             return .object(item)
         }
-        return ["mode": .string(mode), "hits": .array(items)]
+        return ["mode": .string(mode), "results": .array(items), "documentsScored": .integer(Int64(documentsScored)),
+                "elapsedMs": .double((elapsedMs * 1000).rounded() / 1000)]
+    }
+
+    /// `params.params` of an approximate search (nil for exact search, where giving it is an
+    /// error rather than silently ignored). Names follow the paper's code: `entryPoints`,
+    /// `ncandidates`, `maxIter`; `traversal` picks our search or the paper's exact algorithm.
+    static func approximateParameters(_ reader: ParamsReader, mode: String) throws -> ApproximateSearchParameters? {
+        guard mode == "approximate" else {
+            if reader.isGiven { throw reader.error("only approximate search takes parameters (mode is \"exact\")") }
+            return nil
+        }
+        guard reader.isGiven else { return ApproximateSearchParameters() }
+        try reader.object(allowedKeys: ["traversal", "entryPoints", "ncandidates", "maxIter", "seed"])
+        let traversal = try reader["traversal"].choice(ApproximateSearchMode.allCases.map(\.rawValue), default: "improved")
+        let chosen = ApproximateSearchMode(rawValue: traversal) ?? .improved
+        let defaults = chosen == .paper ? ApproximateSearchParameters.paperEfficient1 : ApproximateSearchParameters()
+        return ApproximateSearchParameters(
+            mode: chosen,
+            entryPoints: try reader["entryPoints"].int(in: 1...HandlerLimits.maxEntryPoints, default: defaults.entryPoints),
+            ncandidates: try reader["ncandidates"].int(in: 1...HandlerLimits.maxCandidates, default: defaults.ncandidates),
+            maxIter: try reader["maxIter"].int(in: 0...HandlerLimits.maxIterations, default: defaults.maxIter),
+            seed: UInt64(try reader["seed"].int(in: 0...Int(Int32.max), default: Int(defaults.seed))))
     }
 
     /// `{documents: [{id, text? | vector?, metadata?}]}` → `{added, updated}` once durable.
