@@ -18,16 +18,12 @@ import Foundation
 import HypencoderIndex
 import HypencoderModel
 
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+typealias Random = SplitMix64
+
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
     mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    /// Box–Muller.
     mutating func gaussian() -> Float {
         let u = max(uniform(), 1e-7), v = uniform()
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)

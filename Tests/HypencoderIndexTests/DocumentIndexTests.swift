@@ -109,7 +109,7 @@ final class DocumentIndexTests: XCTestCase {
             index.close()
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        XCTAssertEqual(files, ["LOCK", "MANIFEST", "documents-2.bin", "vectors-2.bin", "wal-2.log"],
+        XCTAssertEqual(files, ["LOCK", "MANIFEST", "documents-2.bin", "graph-2.bin", "vectors-2.bin", "wal-2.log"],
                        "a checkpoint removes the files it supersedes")
         let reopened = try open(directory, dimension: 8)
         XCTAssertEqual(reopened.count, expected.count)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HypencoderModel
 @testable import HypencoderIndex
 
 /// A fresh directory under the system temporary directory, removed by `tearDown`.
@@ -11,19 +12,13 @@ func makeTemporaryDirectory(_ test: XCTestCase) -> String {
     return path
 }
 
-/// Deterministic numbers for test data (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+/// Deterministic numbers for test data: the engine's SplitMix64 with the helpers tests use.
+typealias TestRandom = SplitMix64
+
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
     /// Uniform in [-1, 1).
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+    mutating func unit() -> Float { nextUniform() }
     mutating func vector(_ dimension: Int) -> [Float] { (0..<dimension).map { _ in unit() } }
 }
 

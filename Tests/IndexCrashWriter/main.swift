@@ -13,23 +13,11 @@
 // The stream lives here, in one place, so the test never re-implements it.
 import Foundation
 import HypencoderIndex
+import HypencoderModel
 
 let dimension = 4
 let fingerprint = "crash-writer-model"
 let idPool = 40
-
-/// SplitMix64: tiny, deterministic, and good enough to drive a test.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 enum Operation {
     case upsert([DocumentUpsert])
@@ -43,7 +31,7 @@ enum Operation {
 func operation(seed: UInt64, index: Int) -> Operation {
     if index % 60 == 59 { return .compact }
     if index % 25 == 24 { return .checkpoint }
-    var rng = SplitMix64(state: seed &* 0x1000_0000_01B3 &+ UInt64(index))
+    var rng = SplitMix64(seed: seed &* 0x1000_0000_01B3 &+ UInt64(index))
     if rng.below(10) < 3 {
         return .delete((0...rng.below(3)).map { _ in "doc-\(rng.below(idPool))" })
     }

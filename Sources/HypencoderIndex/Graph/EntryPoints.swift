@@ -1,3 +1,4 @@
+import HypencoderModel
 /// Where a graph search starts.
 ///
 /// Paper mode: a fixed seeded random sample of slots (the authors' code draws 10,000 with
@@ -85,18 +86,5 @@ enum EntryPoints {
         }
         let order = (0..<k).filter { nearest[$0].slot >= 0 }.sorted { sizes[$0] > sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }
         return order.map { Int32(nearest[$0].slot) }
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea, Flood 2014); stable across platforms.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
