@@ -46,6 +46,8 @@ func run(_ words: [String]) throws {
         try ScoreCommand(
             directory: model, queries: queries, documents: documents, json: arguments.has("json")
         ).run()
+    case "rank":
+        try RankCommand(parsing: rest).run()
     case "-h", "--help", "help":
         print(usage)
     default:

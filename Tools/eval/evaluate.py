@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""nDCG@10, MAP and recall@100 (ir-measures 0.4.3) of the default Hypencoder and two baselines.
+
+    evaluate.py --model .build/models/hypencoder-default --swift-binary .build-trn/release/hypencoder-model \
+                [--data /work/shared/data] [--out .build/eval] [--systems a,b,...] [--collections x,y,...]
+
+Collections: scifact-dev (the held-out 20% of SciFact train claims, Tools/train/beir_data.py,
+ranked against the whole SciFact corpus), cranfield and cisi (qrels/test.tsv; never used in
+training). Systems: see systems.py. Writes <out>/results.json and <out>/results.md (the table
+in the model card) and the runs as <out>/<collection>/<system>.run (TREC format).
+Checks that the Swift engine and the PyTorch reference agree on nDCG@10 to 1e-3 on every
+collection; exits 1 if they do not.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import ir_measures
+import torch
+from ir_measures import AP, R, nDCG
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "train"))
+sys.path.insert(0, HERE)
+import systems  # noqa: E402
+from beir_data import is_dev_query, load_collection  # noqa: E402
+
+MEASURES = [nDCG @ 10, AP, R @ 100]
+DEPTH = 1000
+AGREEMENT = 1e-3
+ALL_SYSTEMS = ["hypencoder-swift", "hypencoder-torch", "minilm", "bm25"]
+ALL_COLLECTIONS = ["scifact-dev", "cranfield", "cisi"]
+
+
+def load(name: str, data: str, out: str):
+    """The collection, its qrels restricted to the evaluated queries, and a qrels TSV for `rank`."""
+    if name == "scifact-dev":
+        collection = load_collection(os.path.join(data, "scifact"), "train")
+        keep = [i for i, q in enumerate(collection.query_ids) if is_dev_query(q)]
+        collection.query_ids = [collection.query_ids[i] for i in keep]
+        collection.query_texts = [collection.query_texts[i] for i in keep]
+        collection.qrels = {q: collection.qrels[q] for q in collection.query_ids}
+        directory = os.path.join(data, "scifact")
+    else:
+        directory = os.path.join(data, name)
+        collection = load_collection(directory, "test")
+    qrels_path = os.path.join(out, name, "qrels.tsv")
+    os.makedirs(os.path.dirname(qrels_path), exist_ok=True)
+    with open(qrels_path, "w", encoding="utf-8") as f:
+        f.write("query-id\tcorpus-id\tscore\n")
+        for q in collection.query_ids:
+            for d, rel in collection.qrels[q].items():
+                f.write(f"{q}\t{d}\t{rel}\n")
+    return collection, directory, qrels_path
+
+
+def write_run(run: dict, path: str, tag: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for qid, docs in run.items():
+            for rank, (doc, score) in enumerate(sorted(docs.items(), key=lambda x: -x[1])):
+                f.write(f"{qid} Q0 {doc} {rank + 1} {score} {tag}\n")
+
+
+def measure(run: dict, qrels: dict) -> dict[str, float]:
+    values = ir_measures.calc_aggregate(MEASURES, qrels, run)
+    return {str(m): round(float(values[m]), 4) for m in MEASURES}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--swift-binary")
+    parser.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data"))
+    parser.add_argument("--out", default=".build/eval")
+    parser.add_argument("--cache", default=".build/eval/cache", help="document vector cache (depends on the backbone only)")
+    parser.add_argument("--document-vectors", action="append", default=[], metavar="COLLECTION=FILE.npy",
+                        help="use precomputed document vectors for a collection after a spot check against "
+                             "the reference (e.g. scifact-dev=.build/train/cache/doc_vectors.npy)")
+    parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
+    parser.add_argument("--collections", default=",".join(ALL_COLLECTIONS))
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.set_grad_enabled(False)
+    wanted = args.systems.split(",")
+    if "hypencoder-swift" in wanted and not args.swift_binary:
+        parser.error("hypencoder-swift needs --swift-binary (swift build -c release --product hypencoder-model)")
+    with open(os.path.join(args.model, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    query_max_length = int(config.get("query_max_length", 64))
+    document_max_length = int(config.get("document_max_length", 512))
+    model = systems.HypencoderReference.load(args.model)
+
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for name in args.collections.split(","):
+        started = time.time()
+        collection, directory, qrels_path = load(name, args.data, args.out)
+        results[name] = {}
+        docs = None
+        precomputed = dict(item.split("=", 1) for item in args.document_vectors)
+        if {"hypencoder-torch", "minilm"} & set(wanted) and name in precomputed:
+            docs = systems.checked_precomputed_vectors(model, collection.doc_texts, document_max_length,
+                                                       precomputed[name])
+        elif {"hypencoder-torch", "minilm"} & set(wanted):
+            docs = systems.document_vectors(model, collection.doc_texts, document_max_length,
+                                            args.cache)
+        for system in wanted:
+            run_path = os.path.join(args.out, name, f"{system}.run")
+            if system == "hypencoder-swift":
+                run = systems.hypencoder_swift(args.swift_binary, args.model, os.path.join(directory, "corpus.jsonl"),
+                                               os.path.join(directory, "queries.jsonl"), qrels_path, run_path, DEPTH)
+            elif system == "hypencoder-torch":
+                run = systems.hypencoder_torch(model, docs, collection.doc_ids, collection.query_ids,
+                                               collection.query_texts, query_max_length, DEPTH)
+            elif system == "minilm":
+                run = systems.minilm(model, docs, collection.doc_ids, collection.query_ids,
+                                     collection.query_texts, DEPTH)
+            elif system == "bm25":
+                run = systems.bm25(collection.doc_texts, collection.doc_ids, collection.query_ids,
+                                   collection.query_texts, DEPTH)
+            else:
+                parser.error(f"unknown system '{system}' (known: {', '.join(ALL_SYSTEMS)})")
+            if system != "hypencoder-swift":
+                write_run(run, run_path, system)
+            results[name][system] = measure(run, collection.qrels)
+            print(f"evaluate: {name} {system} {results[name][system]} ({time.time() - started:.0f} s)",
+                  file=sys.stderr, flush=True)
+
+    agreement_ok = True
+    for name, row in results.items():
+        if "hypencoder-swift" in row and "hypencoder-torch" in row:
+            gap = abs(row["hypencoder-swift"]["nDCG@10"] - row["hypencoder-torch"]["nDCG@10"])
+            row["swift_torch_ndcg10_gap"] = round(gap, 6)
+            if gap > AGREEMENT:
+                agreement_ok = False
+                print(f"evaluate: {name}: Swift and PyTorch nDCG@10 differ by {gap:.4f} > {AGREEMENT}",
+                      file=sys.stderr)
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2)
+    lines = ["| collection | system | nDCG@10 | MAP | R@100 |", "|---|---|---|---|---|"]
+    for name, row in results.items():
+        for system in wanted:
+            if system in row:
+                m = row[system]
+                lines.append(f"| {name} | {system} | {m['nDCG@10']:.4f} | {m['AP']:.4f} | {m['R@100']:.4f} |")
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(table)
+    print(table)
+    return 0 if agreement_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Trains the default Hypencoder head on the frozen MiniLM backbone (cache from precompute.py).
+
+    train_head.py --cache .build/train/cache --data /work/shared/data/scifact \
+                  --out Models/hypencoder-minilm --steps 1000 --lr 5e-5 [--batch 48] [--seed 20261125]
+
+Data (nothing from Cranfield or CISI, which are evaluation sets):
+  * SciFact train claims outside the dev split (beir_data.is_dev_query), one example per
+    (claim, cited document), repeated CLAIM_REPEATS times per epoch: the only in-domain labels.
+  * self-supervised pairs: each document's title, and one seeded sentence of its abstract,
+    as a pseudo-query whose positive is the document itself.
+Loss: softmax cross-entropy of each query's raw q-net scores over all documents in the batch
+(every example's positive = in-batch negatives for the others) plus HARD_NEGATIVES per example
+drawn from the MiniLM cosine top-MINED_DEPTH that are not judged relevant.
+Model selection: every --eval-every steps, nDCG@10 of the dev claims when the head re-ranks the
+MiniLM top-100 (cheap); the best state is kept. The full-ranking numbers come from Tools/eval.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from beir_data import is_dev_query, load_collection  # noqa: E402
+from export_head import write_model_files  # noqa: E402
+from hyperhead import HyperHead  # noqa: E402
+
+VECTOR_DIMENSIONS = [384, 384, 384, 1]     # d0 = 384, two hidden layers, one score
+CLAIM_REPEATS = 3
+HARD_NEGATIVES = 3
+MINED_DEPTH = 30
+RERANK_DEPTH = 100
+
+
+def mean_states(states: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    sums = states.astype(np.float32).sum(axis=1)
+    return sums / lengths[:, None]
+
+
+def normalised(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def mine(query_vectors: np.ndarray, doc_unit: np.ndarray, positives: list[set[int]]) -> np.ndarray:
+    """(Q, MINED_DEPTH) MiniLM top documents per query, judged positives removed (−1 pads)."""
+    out = np.full((len(query_vectors), MINED_DEPTH), -1, dtype=np.int64)
+    sims = normalised(query_vectors) @ doc_unit.T
+    top = np.argsort(-sims, axis=1)[:, :MINED_DEPTH + 8]
+    for q in range(len(top)):
+        kept = [d for d in top[q] if d not in positives[q]][:MINED_DEPTH]
+        out[q, :len(kept)] = kept
+    return out
+
+
+def ndcg_at_10(ranked: list[int], relevant: set[int]) -> float:
+    dcg = sum(1.0 / math.log2(r + 2) for r, d in enumerate(ranked[:10]) if d in relevant)
+    ideal = sum(1.0 / math.log2(r + 2) for r in range(min(10, len(relevant))))
+    return dcg / ideal if ideal else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=48)
+    parser.add_argument("--lr", type=float, default=5e-5,
+                        help="3e-4 pulled the head away from its bi-encoder start (dev 0.656 -> 0.620 at step 100)")
+    parser.add_argument("--value-shift", type=float, default=0.0,
+                        help="initial bias of the last weight's value projection (0: ReLU drops negative components)")
+    parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--max-minutes", type=float, default=40.0,
+                        help="stop early (keeping the best dev state) when training runs past this")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    started = time.time()
+
+    def log(message: str) -> None:
+        print(f"[{time.time() - started:7.1f}s] {message}", flush=True)
+
+    collection = load_collection(args.data, "train")
+    doc_index = {d: i for i, d in enumerate(collection.doc_ids)}
+    docs = np.load(os.path.join(args.cache, "doc_vectors.npy"))
+    doc_unit = normalised(docs)
+    sources = {name: (np.load(os.path.join(args.cache, f"{name}.npy"), mmap_mode="r"),
+                      np.load(os.path.join(args.cache, f"{name}_len.npy")))
+               for name in ("claims", "titles", "sentences")}
+
+    # Examples: (source name, row in that source, positive document, positive set).
+    examples: list[tuple[str, int, int, frozenset]] = []
+    dev_rows, dev_relevant = [], []
+    for row, qid in enumerate(collection.query_ids):
+        relevant = frozenset(doc_index[d] for d in collection.qrels[qid] if d in doc_index)
+        if is_dev_query(qid):
+            dev_rows.append(row)
+            dev_relevant.append(set(relevant))
+            continue
+        for positive in sorted(relevant):
+            examples += [("claims", row, positive, relevant)] * CLAIM_REPEATS
+    claim_examples = len(examples)
+    for name in ("titles", "sentences"):
+        lengths = sources[name][1]
+        for row in range(len(collection.doc_ids)):
+            if lengths[row] > 2:     # more than [CLS] [SEP]: skip empty titles
+                examples.append((name, row, row, frozenset([row])))
+    log(f"{len(examples)} training examples ({claim_examples} from {len(collection.query_ids) - len(dev_rows)} "
+        f"train claims x{CLAIM_REPEATS}), {len(dev_rows)} dev claims held out")
+
+    negatives = {}
+    for name, (states, lengths) in sources.items():
+        positives = [set() for _ in range(len(lengths))]
+        for source, row, positive, relevant in examples:
+            if source == name:
+                positives[row] |= relevant
+        if name == "claims":
+            for row, relevant in zip(dev_rows, dev_relevant):
+                positives[row] |= relevant
+        negatives[name] = mine(mean_states(np.asarray(states), lengths), doc_unit, positives)
+    log("hard negatives mined")
+
+    # Initial w_n scale: logits of about 20 x cosine, like a bi-encoder trained with temperature 0.05.
+    # w_n·LN(x0) is about d·cos for unit-variance w_n, hence scale 20 / d.
+    initial_scale = 20.0 / VECTOR_DIMENSIONS[0]
+    head = HyperHead(VECTOR_DIMENSIONS[0], VECTOR_DIMENSIONS, initial_scale, args.seed, args.value_shift)
+    optimizer = torch.optim.AdamW(head.parameters(), lr=args.lr, weight_decay=0.01)
+    warmup = max(1, args.steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup)
+                                                 * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / max(1, args.steps))))
+    docs_t = torch.from_numpy(docs)
+
+    def batch_states(name: str, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        states, lengths = sources[name]
+        length = int(lengths[rows].max())
+        H = torch.from_numpy(np.asarray(states[rows, :length], dtype=np.float32))
+        mask = (torch.arange(length)[None, :] < torch.from_numpy(lengths[rows])[:, None]).long()
+        return H, mask
+
+    dev_query_vectors = normalised(mean_states(np.asarray(sources["claims"][0][dev_rows]), sources["claims"][1][dev_rows]))
+    dev_top = np.argsort(-(dev_query_vectors @ doc_unit.T), axis=1)[:, :RERANK_DEPTH]
+    bi_encoder_dev = float(np.mean([ndcg_at_10(list(dev_top[i]), dev_relevant[i]) for i in range(len(dev_rows))]))
+
+    @torch.no_grad()
+    def dev_ndcg() -> float:
+        head.eval()
+        H, mask = batch_states("claims", dev_rows)
+        weights, biases = head.qnets(H, mask)
+        scores = head.score(weights, biases, docs_t[torch.from_numpy(dev_top)])
+        order = torch.argsort(scores, dim=1, descending=True).numpy()
+        head.train()
+        return float(np.mean([ndcg_at_10([int(dev_top[i][j]) for j in order[i]], dev_relevant[i])
+                              for i in range(len(dev_rows))]))
+
+    best = (dev_ndcg(), 0, {k: v.clone() for k, v in head.state_dict().items()})
+    log(f"dev nDCG@10 (re-rank MiniLM top-{RERANK_DEPTH}): bi-encoder {bi_encoder_dev:.4f}, "
+        f"head at initialisation {best[0]:.4f}")
+
+    order = rng.permutation(len(examples))
+    cursor, losses, steps_run = 0, [], 0
+    for step in range(1, args.steps + 1):
+        steps_run = step
+        if cursor + args.batch > len(order):
+            order, cursor = rng.permutation(len(examples)), 0
+        picked = [examples[i] for i in order[cursor:cursor + args.batch]]
+        cursor += args.batch
+        doc_list = [positive for _, _, positive, _ in picked]
+        for name, row, _, _ in picked:
+            pool = negatives[name][row]
+            pool = pool[pool >= 0]
+            doc_list += list(rng.choice(pool, size=HARD_NEGATIVES, replace=False))
+        doc_ids_t = torch.tensor(doc_list)
+        blocked = torch.tensor([[d in relevant and n != b for n, d in enumerate(doc_list)]
+                                for b, (_, _, _, relevant) in enumerate(picked)])
+        # Queries come from different sources with different lengths: pad them into one batch.
+        H = torch.zeros(len(picked), 32, VECTOR_DIMENSIONS[0])
+        mask = torch.zeros(len(picked), 32, dtype=torch.long)
+        for b, (name, row, _, _) in enumerate(picked):
+            n = int(sources[name][1][row])
+            H[b, :n] = torch.from_numpy(np.asarray(sources[name][0][row, :n], dtype=np.float32))
+            mask[b, :n] = 1
+        length = int(mask.sum(1).max())
+        weights, biases = head.qnets(H[:, :length], mask[:, :length])
+        scores = head.score(weights, biases, docs_t[doc_ids_t]).masked_fill(blocked, float("-inf"))
+        loss = torch.nn.functional.cross_entropy(scores, torch.arange(len(picked)))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(loss.item())
+        if step % 20 == 0:
+            log(f"step {step} loss {np.mean(losses[-20:]):.4f} lr {schedule.get_last_lr()[0]:.2e}")
+        out_of_time = time.time() - started > 60 * args.max_minutes
+        if step % args.eval_every == 0 or step == args.steps or out_of_time:
+            score = dev_ndcg()
+            log(f"step {step} dev nDCG@10 (re-rank) {score:.4f}")
+            if score > best[0]:
+                best = (score, step, {k: v.clone() for k, v in head.state_dict().items()})
+            if out_of_time:
+                log(f"stopping at step {step}: past --max-minutes {args.max_minutes}")
+                break
+
+    head.load_state_dict(best[2])
+    log(f"kept step {best[1]} (dev nDCG@10 re-rank {best[0]:.4f}); writing {args.out}")
+    write_model_files(head, VECTOR_DIMENSIONS, args.out, {
+        "seed": args.seed, "steps": args.steps, "steps_run": steps_run, "batch": args.batch, "lr": args.lr,
+        "value_shift": args.value_shift,
+        "kept_step": best[1],
+        "dev_ndcg10_rerank": round(best[0], 4), "bi_encoder_dev_ndcg10_rerank": round(bi_encoder_dev, 4),
+        "training_seconds": round(time.time() - started), "examples": len(examples)})
+
+
+if __name__ == "__main__":
+    main()
