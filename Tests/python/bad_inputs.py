@@ -25,8 +25,8 @@ MAX_BATCH = 10_000
 MAX_JSON_DEPTH = 64
 DAEMON_ARGUMENTS = ["--max-message-bytes", str(MAX_MESSAGE_BYTES), "--max-batch", str(MAX_BATCH),
                     "--max-json-depth", str(MAX_JSON_DEPTH), "--debug-methods"]
-#: The small test model's document vector length (small2: 64).
-DIMENSION = 64
+#: The served model's document vector length (the default model: all-MiniLM-L6-v2, 384).
+DIMENSION = 384
 
 
 @dataclasses.dataclass

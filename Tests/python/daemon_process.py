@@ -16,7 +16,9 @@ import tempfile
 import time
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
-SMALL_MODEL = REPOSITORY / ".build" / "fixtures" / "models" / "small2-safetensors"
+#: The model the end-to-end tests serve: the default model users get (all-MiniLM-L6-v2 with our
+#: trained head, assembled by Scripts/default-model), so these tests run a real Hypencoder.
+SMALL_MODEL = REPOSITORY / ".build" / "models" / "hypencoder-default"
 #: Seconds any single wait may take before the test fails instead of hanging.
 TIMEOUT = 60
 
@@ -33,9 +35,9 @@ def daemon_executable():
 
 
 def small_model():
-    """The small random test model; CI always creates it, so its absence is a failure."""
+    """The default model; Scripts/test always assembles it, so its absence is a failure."""
     if not (SMALL_MODEL / "config.json").exists():
-        raise AssertionError(f"test model missing at {SMALL_MODEL}: run Scripts/make-test-models")
+        raise AssertionError(f"default model missing at {SMALL_MODEL}: run Scripts/default-model")
     return str(SMALL_MODEL)
 
 
