@@ -25,7 +25,10 @@ final class WorkerPool: @unchecked Sendable {
 
     init(threads count: Int) {
         for index in 0..<max(1, count) {
-            let thread = Thread { [unowned self] in self.workLoop() }
+            // Strong on purpose: each thread keeps the pool alive until `stop()` lets it end.
+            // With an unowned capture, a daemon that failed at start-up (say, a socket path
+            // too long) released the pool before its threads ran, and they crashed reading it.
+            let thread = Thread { self.workLoop() }
             thread.name = "hypencoder-worker-\(index)"
             thread.stackSize = 8 << 20  // model code recurses little, but JSON trees can be deep
             threads.append(thread)
@@ -33,8 +36,16 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    var queuedCount: Int { condition.lock(); defer { condition.unlock() }; return queue.count - queueHead }
-    var runningCount: Int { condition.lock(); defer { condition.unlock() }; return running }
+    var queuedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count - queueHead
+    }
+    var runningCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return running
+    }
 
     func submit(_ task: Task) {
         condition.lock()

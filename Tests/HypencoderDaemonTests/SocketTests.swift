@@ -41,6 +41,12 @@ final class SocketTests: XCTestCase {
         let daemon = try DaemonProcess(socketPath: path, directory: directory, waitForReady: false)
         XCTAssertEqual(try daemon.waitForExit(), 1)
         XCTAssertTrue(daemon.log.contains("108") || daemon.log.contains("107"), daemon.log)
+        // The same with a model loaded, so the worker threads exist when start-up fails: they
+        // must not outlive the pool they read (this once ended in SIGABRT, not exit 1).
+        let withModel = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory], socketPath: path, directory: directory, waitForReady: false)
+        XCTAssertEqual(try withModel.waitForExit(), 1, withModel.log)
+        XCTAssertFalse(withModel.log.contains("Fatal error"), withModel.log)
     }
 
     func testPeerWithAUidNotAllowedIsRefused() throws {
