@@ -5,8 +5,13 @@ import HypencoderRPC
 /// program does, and what round-trip latency means. Uses the RPC module's framing.
 final class BenchmarkClient {
     enum Failure: Error, CustomStringConvertible {
-        case io(String), reply(String)
-        var description: String { switch self { case .io(let s), .reply(let s): return s } }
+        case io(String)
+        case reply(String)
+        var description: String {
+            switch self {
+            case .io(let s), .reply(let s): return s
+            }
+        }
     }
 
     private let fd: Int32

@@ -51,7 +51,9 @@ configuration.logLevel = .warn
 configuration.limits.maxInFlightPerConnection = 100_000
 Log.shared.level = .warn
 let services: Services
-do { services = try Services.load(configuration) } catch { fail("\(error) (build the test models with Scripts/make-test-models)") }
+do { services = try Services.load(configuration) } catch {
+    fail("\(error) (build the test models with Scripts/make-test-models)")
+}
 guard let model = services.model, let index = services.index else { fail("no model or index") }
 // The thread that makes the Server is its loop thread, so both happen on this one.
 Thread.detachNewThread {
@@ -67,8 +69,9 @@ Thread.detachNewThread {
     }
     fail("the daemon did not start listening on \(configuration.socketPath)")
 }
-print("DaemonBenchmarks: model \(modelDirectory), "
-      + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
+print(
+    "DaemonBenchmarks: model \(modelDirectory), "
+        + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
 
 /// Runs `clients` threads, each calling `body` with its own connection until the time is up.
 func load(clients: Int, framing: Framing, _ body: @escaping (BenchmarkClient) throws -> Void) -> (Samples, Double) {
@@ -98,19 +101,26 @@ print("\n1. server/status round trip")
 for framing in [Framing.newlineDelimited, .contentLength] {
     for clients in [1, 16] {
         let (samples, rate) = load(clients: clients, framing: framing) { try $0.call("server/status") }
-        print("   \(framing == .newlineDelimited ? "NDJSON        " : "Content-Length"), \(clients) client(s): "
-              + "\(samples.summary), \(Int(rate)) requests/s")
+        print(
+            "   \(framing == .newlineDelimited ? "NDJSON        " : "Content-Length"), \(clients) client(s): "
+                + "\(samples.summary), \(Int(rate)) requests/s")
     }
 }
 
 // MARK: Index for the search figures
 
-let words = "cat window rocket orbit bread yeast river spring library book mountain snow train rail garden tomato music piano ocean salt".split(separator: " ")
-@Sendable func text(_ i: Int) -> String { (0..<24).map { words[($0 * 7 + i * 13 + $0 * i) % words.count] }.joined(separator: " ") }
+let words =
+    "cat window rocket orbit bread yeast river spring library book mountain snow train rail garden tomato music piano ocean salt"
+    .split(separator: " ")
+@Sendable func text(_ i: Int) -> String {
+    (0..<24).map { words[($0 * 7 + i * 13 + $0 * i) % words.count] }.joined(separator: " ")
+}
 let setup = connect()
 var added = 0
 while added < documentCount {
-    let batch = (added..<min(documentCount, added + 256)).map { JSONValue.object(["id": .string("d\($0)"), "text": .string(text($0))]) }
+    let batch = (added..<min(documentCount, added + 256)).map {
+        JSONValue.object(["id": .string("d\($0)"), "text": .string(text($0))])
+    }
     do { try setup.call("index/add", ["documents": .array(batch)]) } catch { fail("\(error)") }
     added += batch.count
 }
@@ -119,14 +129,17 @@ while added < documentCount {
 
 print("\n2. search (k=10, \(documentCount) documents): socket against in process")
 let query = "a quiet library by the river in spring"
-let (socketSearch, _) = load(clients: 1, framing: .newlineDelimited) { try $0.call("search", ["query": .string(query), "k": 10]) }
+let (socketSearch, _) = load(clients: 1, framing: .newlineDelimited) {
+    try $0.call("search", ["query": .string(query), "k": 10])
+}
 var inProcess = Samples()
 let inProcessDeadline = Date().addingTimeInterval(seconds)
 while Date() < inProcessDeadline {
-    inProcess.add(timed {
-        guard let qnet = try? model.encodeQueries([query]).first else { fail("encodeQueries failed") }
-        _ = try? index.exactSearch(scorer: QNetScorer(qnet: qnet), k: 10)
-    })
+    inProcess.add(
+        timed {
+            guard let qnet = try? model.encodeQueries([query]).first else { fail("encodeQueries failed") }
+            _ = try? index.exactSearch(scorer: QNetScorer(qnet: qnet), k: 10)
+        })
 }
 print("   socket:     \(socketSearch.summary)")
 print("   in process: \(inProcess.summary)")
@@ -151,8 +164,10 @@ for encoding in ["array", "base64"] {
     let (samples, _) = load(clients: 1, framing: .newlineDelimited) { client in
         round += 1
         let documents: [JSONValue] = vectors.enumerated().map { i, vector in
-            ["id": .string("v\(round)-\(i)"),
-             "vector": encoding == "base64" ? .string(Float32Base64.encode(vector)) : .float32Array(vector)]
+            [
+                "id": .string("v\(round)-\(i)"),
+                "vector": encoding == "base64" ? .string(Float32Base64.encode(vector)) : .float32Array(vector),
+            ]
         }
         try client.call("index/add", ["documents": .array(documents)])
     }
@@ -171,7 +186,9 @@ Thread.detachNewThread {
     var round = 0
     while !writerStop {
         round += 1
-        let batch: [JSONValue] = (0..<512).map { .object(["id": .string("long\(round)-\($0)"), "text": .string(text($0 + round))]) }
+        let batch: [JSONValue] = (0..<512).map {
+            .object(["id": .string("long\(round)-\($0)"), "text": .string(text($0 + round))])
+        }
         do { try writer.call("index/add", ["documents": .array(batch), "workDoneToken": "bench"]) } catch { fail("\(error)") }
     }
     busy.leave()

@@ -25,7 +25,8 @@ extension SplitMix64 {
     mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Box–Muller.
     mutating func gaussian() -> Float {
-        let u = max(uniform(), 1e-7), v = uniform()
+        let u = max(uniform(), 1e-7)
+        let v = uniform()
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
@@ -81,10 +82,15 @@ func rotate(_ rows: [Float], count: Int) -> [Float] {
     var padded = [Float](repeating: 0, count: count * dimension)
     for r in 0..<count { for j in 0..<source { padded[r * dimension + j] = rows[r * source + j] } }
     var out = [Float](repeating: 0, count: count * dimension)
-    padded.withUnsafeBufferPointer { a in q.withUnsafeBufferPointer { b in out.withUnsafeMutableBufferPointer { c in
-        BLAS.sgemm(transposeA: false, transposeB: true, m: count, n: dimension, k: dimension,
-                   a: a.baseAddress!, lda: dimension, b: b.baseAddress!, ldb: dimension, c: c.baseAddress!, ldc: dimension)
-    } } }
+    padded.withUnsafeBufferPointer { a in
+        q.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { c in
+                BLAS.sgemm(
+                    transposeA: false, transposeB: true, m: count, n: dimension, k: dimension,
+                    a: a.baseAddress!, lda: dimension, b: b.baseAddress!, ldb: dimension, c: c.baseAddress!, ldc: dimension)
+            }
+        }
+    }
     return out
 }
 
@@ -92,13 +98,17 @@ let corpusRows = try (0..<corpus.rows).map { try corpus.row($0) }
 func makeBatch(_ range: Range<Int>, random: inout Random) -> [DocumentUpsert] {
     var mixed = [Float](repeating: 0, count: range.count * source)
     for (r, i) in range.enumerated() {
-        let a = corpusRows[i % corpusRows.count], b = corpusRows[Int(random.next() % UInt64(corpusRows.count))]
+        let a = corpusRows[i % corpusRows.count]
+        let b = corpusRows[Int(random.next() % UInt64(corpusRows.count))]
         for j in 0..<source { mixed[r * source + j] = scifactOnly ? a[j] : a[j] + 0.3 * (b[j] - a[j]) }
     }
     let rotated = rotate(mixed, count: range.count)
     return range.enumerated().map { r, i in
-        DocumentUpsert(id: "doc\(i)", vector: (0..<dimension).map {
-            rotated[r * dimension + $0] + (scifactOnly ? 0 : 0.03 * random.gaussian()) })
+        DocumentUpsert(
+            id: "doc\(i)",
+            vector: (0..<dimension).map {
+                rotated[r * dimension + $0] + (scifactOnly ? 0 : 0.03 * random.gaussian())
+            })
     }
 }
 
@@ -121,11 +131,18 @@ final class Scorer: DocumentScorer, @unchecked Sendable {
     let dimension: Int
     private let lock = NSLock()
     private var spare: [QNetWorkspace] = []
-    init(_ net: QNet) { self.net = net; dimension = net.inputDimension }
+    init(_ net: QNet) {
+        self.net = net
+        dimension = net.inputDimension
+    }
     func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
-        lock.lock(); let workspace = spare.popLast() ?? QNetWorkspace(blockSize: 512); lock.unlock()
+        lock.lock()
+        let workspace = spare.popLast() ?? QNetWorkspace(blockSize: 512)
+        lock.unlock()
         try? net.score(documents: documents, count: count, dimension: dimension, into: into, workspace: workspace)
-        lock.lock(); spare.append(workspace); lock.unlock()
+        lock.lock()
+        spare.append(workspace)
+        lock.unlock()
     }
 }
 
@@ -138,7 +155,9 @@ if let graph = ProcessInfo.processInfo.environment["GRAPH"]?.split(separator: ":
     options.graph.efConstruction = Int(graph[1]) ?? options.graph.efConstruction
     options.graph.alpha = Float(graph[2]) ?? options.graph.alpha
 }
-log("graph parameters: maxDegree \(options.graph.maxDegree), efConstruction \(options.graph.efConstruction), alpha \(options.graph.alpha)")
+log(
+    "graph parameters: maxDegree \(options.graph.maxDegree), efConstruction \(options.graph.efConstruction), alpha \(options.graph.alpha)"
+)
 let index = try DocumentIndex.open(directory: directory, fingerprint: "bench", dimension: dimension, options: options)
 // An explicit --directory is kept (and reused by the next run: the build is then skipped).
 let keep = CommandLine.arguments.contains("--directory")
@@ -147,7 +166,8 @@ let reuse = index.count >= documents
 if reuse { log("reusing the \(index.count) documents already in \(directory)") }
 var dataRandom = Random(state: 99)
 let bulk = reuse ? 0 : max(0, documents - 1000)
-var generate = 0.0, build = 0.0
+var generate = 0.0
+var build = 0.0
 var start = 0
 while start < bulk {
     let end = min(bulk, start + 4096)
@@ -157,13 +177,25 @@ while start < bulk {
     start = end
     if (start / 4096) % 25 == 0 { log("  \(start) documents, \(String(format: "%.0f", Double(start) / build)) docs/s") }
 }
-if !reuse { log("bulk build: \(bulk) documents in \(String(format: "%.1f", build)) s = \(String(format: "%.0f", Double(bulk) / build)) docs/s (generation \(String(format: "%.1f", generate)) s)") }
+if !reuse {
+    log(
+        "bulk build: \(bulk) documents in \(String(format: "%.1f", build)) s = \(String(format: "%.0f", Double(bulk) / build)) docs/s (generation \(String(format: "%.1f", generate)) s)"
+    )
+}
 // Incremental inserts in small batches (each one fsync'ed).
 let tail = reuse ? [] : makeBatch(bulk..<documents, random: &dataRandom)
-let incremental = try seconds { for i in stride(from: 0, to: tail.count, by: 10) { try index.upsert(Array(tail[i..<min(tail.count, i + 10)])) } }
-if !reuse { log("incremental: \(tail.count) documents in batches of 10: \(String(format: "%.0f", Double(tail.count) / incremental)) docs/s") }
+let incremental = try seconds {
+    for i in stride(from: 0, to: tail.count, by: 10) { try index.upsert(Array(tail[i..<min(tail.count, i + 10)])) }
+}
+if !reuse {
+    log(
+        "incremental: \(tail.count) documents in batches of 10: \(String(format: "%.0f", Double(tail.count) / incremental)) docs/s"
+    )
+}
 let stats = index.graphStatistics
-log("graph: \(stats.nodes) nodes, \(String(format: "%.1f", Double(stats.edges) / Double(stats.nodes))) edges/node, \(stats.bytes / max(1, stats.nodes)) bytes/doc graph + \(dimension * 4) bytes/doc vectors")
+log(
+    "graph: \(stats.nodes) nodes, \(String(format: "%.1f", Double(stats.edges) / Double(stats.nodes))) edges/node, \(stats.bytes / max(1, stats.nodes)) bytes/doc graph + \(dimension * 4) bytes/doc vectors"
+)
 
 // Queries.
 // The q-nets' bias norm: the mean document norm (as in the tests' stand-in), over a sample.
@@ -192,12 +224,14 @@ if let grid = ProcessInfo.processInfo.environment["GRID"] {
     settings = grid.split(separator: " ").compactMap { item in
         let f = item.split(separator: ":")
         guard f.count == 4, let mode = ApproximateSearchMode(rawValue: String(f[0])),
-              let e = Int(f[1]), let c = Int(f[2]), let i = Int(f[3]) else { return nil }
+            let e = Int(f[1]), let c = Int(f[2]), let i = Int(f[3])
+        else { return nil }
         return (String(item), ApproximateSearchParameters(mode: mode, entryPoints: e, ncandidates: c, maxIter: i))
     }
 }
 for (name, parameters) in settings {
-    var recallSum = 0.0, scored = 0
+    var recallSum = 0.0
+    var scored = 0
     var perQuery: [Double] = []
     let time = try seconds {
         for (i, scorer) in scorers.enumerated() {
@@ -209,9 +243,15 @@ for (name, parameters) in settings {
             scored += result.documentsScored
         }
     }
-    if !perQuery.isEmpty { log("  per-query recall histogram: " + [0.5, 0.7, 0.8, 0.9, 1.0].map { t in "<\(t): \(perQuery.filter { $0 < t }.count)" }.joined(separator: ", ")) }
+    if !perQuery.isEmpty {
+        log(
+            "  per-query recall histogram: "
+                + [0.5, 0.7, 0.8, 0.9, 1.0].map { t in "<\(t): \(perQuery.filter { $0 < t }.count)" }.joined(separator: ", "))
+    }
     let meanScored = Double(scored) / Double(scorers.count)
-    log("\(name): recall@10 \(String(format: "%.3f", recallSum / Double(scorers.count))), scored \(String(format: "%.0f", meanScored)) (\(String(format: "%.2f", 100 * meanScored / Double(index.count)))%), \(String(format: "%.1f", 1000 * time / Double(scorers.count))) ms/query")
+    log(
+        "\(name): recall@10 \(String(format: "%.3f", recallSum / Double(scorers.count))), scored \(String(format: "%.0f", meanScored)) (\(String(format: "%.2f", 100 * meanScored / Double(index.count)))%), \(String(format: "%.1f", 1000 * time / Double(scorers.count))) ms/query"
+    )
 }
 if !reuse {
     // Saves the graph beside the checkpoint, so a rerun with the same --directory loads it.

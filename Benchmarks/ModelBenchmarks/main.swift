@@ -15,7 +15,8 @@ let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
-let modelDirectory = arguments.firstIndex(of: "--model").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+let modelDirectory =
+    arguments.firstIndex(of: "--model").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
     ?? repositoryRoot + "/.build/fixtures/models/base6-safetensors"
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -53,7 +54,9 @@ let qnet = try QNet(layers: layers, output: (0..<width).map { _ in generator.nex
 let documents = (0..<(documentCount * width)).map { _ in generator.nextUniform() }
 var scores = [Float](repeating: 0, count: documentCount)
 let flop = Double(qnet.flopsPerDocument) * Double(documentCount)
-print("\n(a) q-net scoring: \(documentCount) documents × \(hiddenLayers)-layer \(width)-wide q-net, \(format(Double(qnet.flopsPerDocument) / 1e6, 2)) MFLOP/document")
+print(
+    "\n(a) q-net scoring: \(documentCount) documents × \(hiddenLayers)-layer \(width)-wide q-net, \(format(Double(qnet.flopsPerDocument) / 1e6, 2)) MFLOP/document"
+)
 for block in [256, 512, 1024, 2048] {
     let workspace = QNetWorkspace(blockSize: block)
     var output = [Float](repeating: 0, count: block * width)
@@ -61,7 +64,8 @@ for block in [256, 512, 1024, 2048] {
     func score() throws {
         try documents.withUnsafeBufferPointer { d in
             try scores.withUnsafeMutableBufferPointer { s in
-                try qnet.score(documents: d.baseAddress!, count: documentCount, dimension: width, into: s.baseAddress!, workspace: workspace)
+                try qnet.score(
+                    documents: d.baseAddress!, count: documentCount, dimension: width, into: s.baseAddress!, workspace: workspace)
             }
         }
     }
@@ -95,9 +99,10 @@ for block in [256, 512, 1024, 2048] {
     let gemmTime = gemm.sorted()[repeats / 2]
     let achieved = flop / scoringTime / 1e9
     let peak = Double(2 * blocks * block * width * width * hiddenLayers) / gemmTime / 1e9
-    print("  block \(block): median \(format(scoringTime * 1000)) ms, \(format(achieved)) GFLOP/s, "
-        + "\(format(Double(documentCount) / scoringTime / 1e3, 1)) k docs/s; SGEMM peak \(format(peak)) GFLOP/s; "
-        + "fraction \(format(achieved / peak, 2))")
+    print(
+        "  block \(block): median \(format(scoringTime * 1000)) ms, \(format(achieved)) GFLOP/s, "
+            + "\(format(Double(documentCount) / scoringTime / 1e3, 1)) k docs/s; SGEMM peak \(format(peak)) GFLOP/s; "
+            + "fraction \(format(achieved / peak, 2))")
 }
 
 // (b) encoding with a bert-base sized model.
@@ -117,5 +122,6 @@ let queryLatency = try median(repeats: quick ? 5 : 21) { _ = try model.encodeQue
 print("  query (16 tokens, \(model.config.hiddenLayers)-layer hyperhead): median \(format(queryLatency * 1000)) ms")
 let batch = (0..<32).map { _ in randomIds(200) }
 let documentLatency = try median(repeats: quick ? 2 : 5) { _ = try model.encodeDocuments(tokenIds: batch) }
-print("  documents (32 × 200 tokens): median \(format(documentLatency * 1000)) ms, "
-    + "\(format(32 / documentLatency)) docs/s, \(format(32 * 200 / documentLatency, 0)) tokens/s")
+print(
+    "  documents (32 × 200 tokens): median \(format(documentLatency * 1000)) ms, "
+        + "\(format(32 / documentLatency)) docs/s, \(format(32 * 200 / documentLatency, 0)) tokens/s")

@@ -52,8 +52,10 @@ func runClient(_ rawArguments: [String]) -> ExitStatus {
         guard let command = commands.first(where: { $0.name == name }) else {
             throw ClientError.usage("unknown command \"\(name)\"; commands: \(commands.map(\.name).joined(separator: ", "))")
         }
-        if let index = arguments.items.firstIndex(of: name) { arguments = ArgumentList(
-            Array(arguments.items[..<index] + arguments.items[(index + 1)...])) }
+        if let index = arguments.items.firstIndex(of: name) {
+            arguments = ArgumentList(
+                Array(arguments.items[..<index] + arguments.items[(index + 1)...]))
+        }
         if arguments.flag("--help") || arguments.flag("-h") {
             Output.line(command.help)
             return .ok

@@ -47,36 +47,55 @@ extension ConfigurationLoader {
     }
 
     static let options: [Option] = [
-        Option(flag: "--model", placeholder: "DIR", key: ["model"], kind: .string,
-               help: "Hypencoder model directory (config.json, weights, vocab.txt). Default: $HYPENCODER_MODEL if set, else ${XDG_DATA_HOME:-$HOME/.local/share}/hypencoder/default-model if it exists (Scripts/default-model creates that link). With none of these the daemon starts, and model methods answer with an error saying no model is loaded."),
-        Option(flag: "--index", placeholder: "DIR", key: ["index"], kind: .string,
-               help: "Index directory, created if absent. Requires --model (vectors are tied to the model)."),
-        Option(flag: "--socket", placeholder: "PATH", key: ["socket"], kind: .string,
-               help: "Unix socket path (< 108 bytes). Default: $XDG_RUNTIME_DIR/hypencoder.sock; else /run/hypencoder/hypencoder.sock as root; else /tmp/hypencoder-$UID.sock. Ignored under socket activation (LISTEN_FDS)."),
-        Option(flag: "--socket-mode", placeholder: "OCTAL", key: ["socketMode"], kind: .string,
-               help: "Permission bits of the socket file. Default 0600."),
-        Option(flag: "--allow-uid", placeholder: "UID[,UID]", key: ["allowUids"], kind: .integerList,
-               help: "Peer uids allowed to connect (SO_PEERCRED); repeatable. Default: the daemon's own uid."),
-        Option(flag: "--allow-gid", placeholder: "GID[,GID]", key: ["allowGids"], kind: .integerList,
-               help: "Peer primary gids allowed to connect; repeatable. Default: none."),
-        Option(flag: "--workers", placeholder: "N", key: ["workers"], kind: .integer,
-               help: "Worker threads running model and index work (1-64). Default 2."),
-        Option(flag: "--log-level", placeholder: "LEVEL", key: ["logLevel"], kind: .string,
-               help: "error, warn, info or debug. Default info. Document text is logged only at debug."),
-        Option(flag: "--max-message-bytes", placeholder: "N", key: ["limits", "maxMessageBytes"], kind: .integer,
-               help: "Largest message body accepted (limit message.bytes). Default 16777216."),
-        Option(flag: "--max-batch", placeholder: "N", key: ["limits", "maxBatchLength"], kind: .integer,
-               help: "Most requests in one batch (limit batch.length). Default 1000."),
-        Option(flag: "--max-in-flight", placeholder: "N", key: ["limits", "maxInFlightPerConnection"], kind: .integer,
-               help: "Most queued or running requests per connection (limit connection.inFlight). Default 256."),
-        Option(flag: "--max-connections", placeholder: "N", key: ["limits", "maxConnections"], kind: .integer,
-               help: "Most simultaneous connections (limit server.connections). Default 256."),
-        Option(flag: "--max-unsent-bytes", placeholder: "N", key: ["limits", "maxUnsentReplyBytes"], kind: .integer,
-               help: "Unsent reply bytes per client above which the daemon stops reading from it until they drain. Default 4194304."),
-        Option(flag: "--max-json-depth", placeholder: "N", key: ["limits", "maxJSONDepth"], kind: .integer,
-               help: "Deepest JSON nesting accepted (limit json.depth). Default 64."),
-        Option(flag: "--drain-timeout", placeholder: "SECONDS", key: ["drainTimeoutSeconds"], kind: .number,
-               help: "On SIGTERM/SIGINT/exit, how long to wait for in-flight work and unsent replies. Default 10."),
+        Option(
+            flag: "--model", placeholder: "DIR", key: ["model"], kind: .string,
+            help:
+                "Hypencoder model directory (config.json, weights, vocab.txt). Default: $HYPENCODER_MODEL if set, else ${XDG_DATA_HOME:-$HOME/.local/share}/hypencoder/default-model if it exists (Scripts/default-model creates that link). With none of these the daemon starts, and model methods answer with an error saying no model is loaded."
+        ),
+        Option(
+            flag: "--index", placeholder: "DIR", key: ["index"], kind: .string,
+            help: "Index directory, created if absent. Requires --model (vectors are tied to the model)."),
+        Option(
+            flag: "--socket", placeholder: "PATH", key: ["socket"], kind: .string,
+            help:
+                "Unix socket path (< 108 bytes). Default: $XDG_RUNTIME_DIR/hypencoder.sock; else /run/hypencoder/hypencoder.sock as root; else /tmp/hypencoder-$UID.sock. Ignored under socket activation (LISTEN_FDS)."
+        ),
+        Option(
+            flag: "--socket-mode", placeholder: "OCTAL", key: ["socketMode"], kind: .string,
+            help: "Permission bits of the socket file. Default 0600."),
+        Option(
+            flag: "--allow-uid", placeholder: "UID[,UID]", key: ["allowUids"], kind: .integerList,
+            help: "Peer uids allowed to connect (SO_PEERCRED); repeatable. Default: the daemon's own uid."),
+        Option(
+            flag: "--allow-gid", placeholder: "GID[,GID]", key: ["allowGids"], kind: .integerList,
+            help: "Peer primary gids allowed to connect; repeatable. Default: none."),
+        Option(
+            flag: "--workers", placeholder: "N", key: ["workers"], kind: .integer,
+            help: "Worker threads running model and index work (1-64). Default 2."),
+        Option(
+            flag: "--log-level", placeholder: "LEVEL", key: ["logLevel"], kind: .string,
+            help: "error, warn, info or debug. Default info. Document text is logged only at debug."),
+        Option(
+            flag: "--max-message-bytes", placeholder: "N", key: ["limits", "maxMessageBytes"], kind: .integer,
+            help: "Largest message body accepted (limit message.bytes). Default 16777216."),
+        Option(
+            flag: "--max-batch", placeholder: "N", key: ["limits", "maxBatchLength"], kind: .integer,
+            help: "Most requests in one batch (limit batch.length). Default 1000."),
+        Option(
+            flag: "--max-in-flight", placeholder: "N", key: ["limits", "maxInFlightPerConnection"], kind: .integer,
+            help: "Most queued or running requests per connection (limit connection.inFlight). Default 256."),
+        Option(
+            flag: "--max-connections", placeholder: "N", key: ["limits", "maxConnections"], kind: .integer,
+            help: "Most simultaneous connections (limit server.connections). Default 256."),
+        Option(
+            flag: "--max-unsent-bytes", placeholder: "N", key: ["limits", "maxUnsentReplyBytes"], kind: .integer,
+            help: "Unsent reply bytes per client above which the daemon stops reading from it until they drain. Default 4194304."),
+        Option(
+            flag: "--max-json-depth", placeholder: "N", key: ["limits", "maxJSONDepth"], kind: .integer,
+            help: "Deepest JSON nesting accepted (limit json.depth). Default 64."),
+        Option(
+            flag: "--drain-timeout", placeholder: "SECONDS", key: ["drainTimeoutSeconds"], kind: .number,
+            help: "On SIGTERM/SIGINT/exit, how long to wait for in-flight work and unsent replies. Default 10."),
     ]
 
     static var helpText: String {

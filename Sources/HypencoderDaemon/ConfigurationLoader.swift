@@ -95,8 +95,9 @@ public struct ConfigurationLoader: Sendable {
             }
             return configuration
         } catch let error as RPCError {
-            throw Failure(description: configFile.map { "\($0): " } .map { $0 + error.message }
-                          ?? error.message)
+            throw Failure(
+                description: configFile.map { "\($0): " }.map { $0 + error.message }
+                    ?? error.message)
         }
     }
 
@@ -143,7 +144,8 @@ public struct ConfigurationLoader: Sendable {
             var l = c.limits
             l.maxMessageBytes = try limits["maxMessageBytes"].int(in: 64...(1 << 30), default: l.maxMessageBytes)
             l.maxBatchLength = try limits["maxBatchLength"].int(in: 1...100_000, default: l.maxBatchLength)
-            l.maxInFlightPerConnection = try limits["maxInFlightPerConnection"].int(in: 1...100_000, default: l.maxInFlightPerConnection)
+            l.maxInFlightPerConnection = try limits["maxInFlightPerConnection"].int(
+                in: 1...100_000, default: l.maxInFlightPerConnection)
             l.maxConnections = try limits["maxConnections"].int(in: 1...100_000, default: l.maxConnections)
             l.maxUnsentReplyBytes = try limits["maxUnsentReplyBytes"].int(in: 1024...(1 << 30), default: l.maxUnsentReplyBytes)
             l.maxJSONDepth = try limits["maxJSONDepth"].int(in: 2...JSONParseOptions.depthCeiling, default: l.maxJSONDepth)

@@ -63,8 +63,10 @@ final class Connection {
     /// next read, so one buffer serves every connection.
     private static let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: readBufferSize, alignment: 16)
 
-    init(number: Int, handle: UnsafeMutablePointer<uv_pipe_t>, peer: hc_peer_credentials,
-         eventLoop: EventLoop, delegate: ConnectionDelegate) {
+    init(
+        number: Int, handle: UnsafeMutablePointer<uv_pipe_t>, peer: hc_peer_credentials,
+        eventLoop: EventLoop, delegate: ConnectionDelegate
+    ) {
         self.number = number
         self.handle = handle
         self.peer = peer
@@ -77,13 +79,17 @@ final class Connection {
     func startReading() {
         eventLoop.assertOnLoopThread()
         guard !isClosed, !sawEndOfStream else { return }
-        let status = uv_read_start(UV.asStream(handle), { _, _, buffer in
-            buffer?.pointee = uv_buf_init(Connection.readBuffer.assumingMemoryBound(to: CChar.self),
-                                          UInt32(Connection.readBufferSize))
-        }, { stream, count, _ in
-            guard let data = stream?.pointee.data else { return }
-            Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue().didRead(count)
-        })
+        let status = uv_read_start(
+            UV.asStream(handle),
+            { _, _, buffer in
+                buffer?.pointee = uv_buf_init(
+                    Connection.readBuffer.assumingMemoryBound(to: CChar.self),
+                    UInt32(Connection.readBufferSize))
+            },
+            { stream, count, _ in
+                guard let data = stream?.pointee.data else { return }
+                Unmanaged<Connection>.fromOpaque(data).takeUnretainedValue().didRead(count)
+            })
         if status != 0 {
             log.warn("connection \(number): cannot read: \(UV.errorText(status))")
             close()

@@ -18,9 +18,12 @@ public struct DefaultModelLocation: Sendable, Equatable {
 
     /// The default model for `environment`; `exists` is injectable for tests. A dangling
     /// symlink does not exist (`exists` follows links), so it means "no default model".
-    public static func find(environment: [String: String],
-                            exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) })
-        -> DefaultModelLocation? {
+    public static func find(
+        environment: [String: String],
+        exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
+    )
+        -> DefaultModelLocation?
+    {
         if let path = environment[environmentVariable], !path.isEmpty {
             return DefaultModelLocation(path: path, origin: "$\(environmentVariable)")
         }

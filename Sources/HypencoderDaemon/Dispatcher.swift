@@ -63,8 +63,10 @@ final class Dispatcher {
 
     static let loopMethods: Set<String> = ["initialize", "shutdown", "exit", "$/cancelRequest", "server/status"]
 
-    init(eventLoop: EventLoop, pool: WorkerPool, methods: [String: MethodHandler],
-         limits: @escaping () -> ServerLimits) {
+    init(
+        eventLoop: EventLoop, pool: WorkerPool, methods: [String: MethodHandler],
+        limits: @escaping () -> ServerLimits
+    ) {
         self.eventLoop = eventLoop
         self.pool = pool
         self.methods = methods
@@ -118,8 +120,10 @@ final class Dispatcher {
                 return answer(.failure(.invalidRequest("initialize was already received on this connection")))
             }
             guard isFirst else {
-                return answer(.failure(.invalidRequest(
-                    "initialize must be the first request on a connection (it is optional: omit it or send it first)")))
+                return answer(
+                    .failure(
+                        .invalidRequest(
+                            "initialize must be the first request on a connection (it is optional: omit it or send it first)")))
             }
             connection.isInitialized = true
             answer(.success(control?.initializeResult() ?? .null))
@@ -137,7 +141,9 @@ final class Dispatcher {
             // An id that names no pending request is fine (LSP allows the race); a missing
             // or mistyped id is a client bug worth reporting when the client asked for a reply.
             guard let idValue = ParamsReader(request.params)["id"].value, RPCID(json: idValue) != nil else {
-                return answer(.failure(.invalidParams(path: "params.id", "expected the id (integer or string) of a request on this connection")))
+                return answer(
+                    .failure(
+                        .invalidParams(path: "params.id", "expected the id (integer or string) of a request on this connection")))
             }
             cancel(idValue, on: connection)
             answer(.success(.null))
@@ -149,16 +155,21 @@ final class Dispatcher {
             }
             let limit = limits().maxInFlightPerConnection
             guard connection.pendingRequests.count < limit else {
-                return answer(.failure(.limit(
-                    "connection.inFlight", max: limit, actual: connection.pendingRequests.count + 1,
-                    "at most \(limit) requests may be queued or running per connection; wait for replies before sending more")))
+                return answer(
+                    .failure(
+                        .limit(
+                            "connection.inFlight", max: limit, actual: connection.pendingRequests.count + 1,
+                            "at most \(limit) requests may be queued or running per connection; wait for replies before sending more"
+                        )))
             }
             enqueue(request, handler: handler, from: connection, collector: collector, start: start)
         }
     }
 
-    private func enqueue(_ request: RPCRequest, handler: @escaping MethodHandler, from connection: Connection,
-                         collector: ReplyCollector, start: UInt64) {
+    private func enqueue(
+        _ request: RPCRequest, handler: @escaping MethodHandler, from connection: Connection,
+        collector: ReplyCollector, start: UInt64
+    ) {
         let token = Self.progressToken(request.params)
         let pending = PendingRequest(request: request, collector: collector, startedAt: start, progressToken: token)
         collector.expect()
@@ -166,10 +177,12 @@ final class Dispatcher {
 
         var sink: (@Sendable (JSONValue) -> Void)?
         if let token {
-            connection.sendNotification(method: "$/progress", params: [
-                "token": token,
-                "value": ["kind": "begin", "title": .string(request.method), "message": "queued", "percentage": 0],
-            ])
+            connection.sendNotification(
+                method: "$/progress",
+                params: [
+                    "token": token,
+                    "value": ["kind": "begin", "title": .string(request.method), "message": "queued", "percentage": 0],
+                ])
             sink = { [eventLoop] value in
                 eventLoop.post { connection.sendNotification(method: "$/progress", params: ["token": token, "value": value]) }
             }
@@ -189,8 +202,10 @@ final class Dispatcher {
         pool.submit(task)
     }
 
-    private static func run(_ handler: MethodHandler, params: ParamsReader,
-                            context: RequestContext) -> Result<JSONValue, RPCError> {
+    private static func run(
+        _ handler: MethodHandler, params: ParamsReader,
+        context: RequestContext
+    ) -> Result<JSONValue, RPCError> {
         if context.isCancelled { return .failure(.requestCancelled()) }
         do {
             return .success(try handler(params, context))
@@ -210,9 +225,11 @@ final class Dispatcher {
             case .success: message = "done"
             case .failure(let error): message = error.message
             }
-            connection.sendNotification(method: "$/progress", params: [
-                "token": token, "value": ["kind": "end", "message": .string(message)],
-            ])
+            connection.sendNotification(
+                method: "$/progress",
+                params: [
+                    "token": token, "value": ["kind": "end", "message": .string(message)],
+                ])
         }
         pending.collector.deliver(pending.request.id.map { RPCResponse(id: $0, outcome: outcome) })
         connection.closeIfIdle()
@@ -225,12 +242,13 @@ final class Dispatcher {
     /// running one has its flag set and answers when its handler returns.
     private func cancel(_ idValue: JSONValue?, on connection: Connection) {
         guard let idValue, let id = RPCID(json: idValue),
-              let pending = connection.pendingRequests.first(where: { $0.request.id == id })
+            let pending = connection.pendingRequests.first(where: { $0.request.id == id })
         else { return }  // unknown or finished: nothing to do (LSP allows this race)
         if let task = pending.task, pool.removeIfQueued(task) {
             outstandingTasks -= 1
-            complete(pending, outcome: .failure(.requestCancelled("request \(id) cancelled before it started")),
-                     connection: connection)
+            complete(
+                pending, outcome: .failure(.requestCancelled("request \(id) cancelled before it started")),
+                connection: connection)
         } else {
             pending.cancellation.cancel()
         }
@@ -253,8 +271,10 @@ final class Dispatcher {
 
     /// Counts the request for `server/status` and logs it at debug (method, id, outcome and
     /// time; never params, which may hold document text).
-    private func record(_ request: RPCRequest, on connection: Connection, known: Bool,
-                        outcome: Result<JSONValue, RPCError>, since start: UInt64) {
+    private func record(
+        _ request: RPCRequest, on connection: Connection, known: Bool,
+        outcome: Result<JSONValue, RPCError>, since start: UInt64
+    ) {
         let micros = Double(uv_hrtime() &- start) / 1000
         var succeeded = true
         var summary = "ok"
@@ -265,8 +285,9 @@ final class Dispatcher {
         statistics.record(method: request.method, known: known, succeeded: succeeded, microseconds: micros)
         if log.isEnabled(.debug) {
             let method = known ? request.method : "(unknown method)"
-            log.debug("connection \(connection.number): \(method) id \(request.id.map { "\($0)" } ?? "-") "
-                      + "\(summary) in \(Int(micros)) µs")
+            log.debug(
+                "connection \(connection.number): \(method) id \(request.id.map { "\($0)" } ?? "-") "
+                    + "\(summary) in \(Int(micros)) µs")
         }
     }
 

@@ -72,10 +72,12 @@ final class EventLoop: @unchecked Sendable {
         mailbox.removeAll()
         lock.unlock()
         wake.pointee.data = nil
-        uv_walk(loop, { handle, _ in
-            guard let handle, uv_is_closing(handle) == 0 else { return }
-            UV.close(handle)
-        }, nil)
+        uv_walk(
+            loop,
+            { handle, _ in
+                guard let handle, uv_is_closing(handle) == 0 else { return }
+                UV.close(handle)
+            }, nil)
     }
 
     /// Releases libuv's loop memory after `run` returned.

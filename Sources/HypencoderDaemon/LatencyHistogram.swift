@@ -73,8 +73,10 @@ struct MethodStatistics {
         var object = JSONObject()
         for key in entries.keys.sorted() {
             guard let entry = entries[key] else { continue }
-            var item: JSONObject = ["succeeded": .integer(Int64(entry.succeeded)),
-                                    "failed": .integer(Int64(entry.failed))]
+            var item: JSONObject = [
+                "succeeded": .integer(Int64(entry.succeeded)),
+                "failed": .integer(Int64(entry.failed)),
+            ]
             item["latency"] = entry.latency.json
             object[key] = .object(item)
         }

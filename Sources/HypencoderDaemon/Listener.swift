@@ -28,8 +28,10 @@ final class Listener {
     /// Unix socket paths must fit `sockaddr_un.sun_path` (108 bytes) with a NUL.
     static let maxPathBytes = 107
 
-    private init(eventLoop: EventLoop, handle: UnsafeMutablePointer<uv_pipe_t>, ownedPath: String?,
-                 description: String, onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void) {
+    private init(
+        eventLoop: EventLoop, handle: UnsafeMutablePointer<uv_pipe_t>, ownedPath: String?,
+        description: String, onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void
+    ) {
         self.eventLoop = eventLoop
         self.handle = handle
         self.ownedPath = ownedPath
@@ -38,38 +40,46 @@ final class Listener {
     }
 
     /// The listener systemd handed us, if it did (LISTEN_PID is ours and LISTEN_FDS ≥ 1).
-    static func activated(eventLoop: EventLoop,
-                          environment: [String: String] = ProcessInfo.processInfo.environment,
-                          onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void) throws -> Listener? {
+    static func activated(
+        eventLoop: EventLoop,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void
+    ) throws -> Listener? {
         guard let pidText = environment["LISTEN_PID"], let pid = Int32(pidText), pid == getpid(),
-              let countText = environment["LISTEN_FDS"], let count = Int(countText), count >= 1
+            let countText = environment["LISTEN_FDS"], let count = Int(countText), count >= 1
         else { return nil }
         // Children must not think the sockets are theirs.
-        unsetenv("LISTEN_PID"); unsetenv("LISTEN_FDS"); unsetenv("LISTEN_FDNAMES")
+        unsetenv("LISTEN_PID")
+        unsetenv("LISTEN_FDS")
+        unsetenv("LISTEN_FDNAMES")
         let listenFD: Int32 = 3  // SD_LISTEN_FDS_START
         if count > 1 { log.warn("systemd passed \(count) sockets; using fd 3 only") }
         let pipe = try openPipe(eventLoop, "socket-activated fd 3") { uv_pipe_open($0, listenFD) }
-        let listener = Listener(eventLoop: eventLoop, handle: pipe, ownedPath: nil,
-                                description: "socket-activated fd 3", onConnection: onConnection)
+        let listener = Listener(
+            eventLoop: eventLoop, handle: pipe, ownedPath: nil,
+            description: "socket-activated fd 3", onConnection: onConnection)
         try listener.listen()
         return listener
     }
 
     /// Binds `path` (see the type's rules) and starts listening.
-    static func bind(path: String, mode: UInt32, eventLoop: EventLoop,
-                     onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void) throws -> Listener {
+    static func bind(
+        path: String, mode: UInt32, eventLoop: EventLoop,
+        onConnection: @escaping (UnsafeMutablePointer<uv_pipe_t>) -> Void
+    ) throws -> Listener {
         let length = path.utf8.count
         guard length > 0, length <= maxPathBytes else {
             throw DaemonError.startup(
                 "socket path is \(length) bytes; Unix socket paths must be 1...\(maxPathBytes) bytes "
-                + "(libuv would silently truncate it): \(path)")
+                    + "(libuv would silently truncate it): \(path)")
         }
         try removeStaleSocket(at: path)
         let oldMask = umask(0o177)
         defer { umask(oldMask) }
         let pipe = try openPipe(eventLoop, path) { uv_pipe_bind($0, path) }
-        let listener = Listener(eventLoop: eventLoop, handle: pipe, ownedPath: path,
-                                description: path, onConnection: onConnection)
+        let listener = Listener(
+            eventLoop: eventLoop, handle: pipe, ownedPath: path,
+            description: path, onConnection: onConnection)
         guard chmod(path, mode_t(mode)) == 0 else {
             let reason = String(cString: strerror(errno))
             listener.close()
@@ -116,8 +126,10 @@ final class Listener {
         onConnection(client)
     }
 
-    private static func openPipe(_ eventLoop: EventLoop, _ label: String,
-                                 _ open: (UnsafeMutablePointer<uv_pipe_t>) -> Int32) throws -> UnsafeMutablePointer<uv_pipe_t> {
+    private static func openPipe(
+        _ eventLoop: EventLoop, _ label: String,
+        _ open: (UnsafeMutablePointer<uv_pipe_t>) -> Int32
+    ) throws -> UnsafeMutablePointer<uv_pipe_t> {
         let pipe = UnsafeMutablePointer<uv_pipe_t>.allocate(capacity: 1)
         uv_pipe_init(eventLoop.loop, pipe, 0)
         pipe.pointee.data = nil

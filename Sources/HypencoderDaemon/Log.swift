@@ -2,7 +2,8 @@ import Foundation
 
 /// How much the daemon says. Ordered: a logger at `.info` prints errors, warnings and info.
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
-    case error = 0, warn, info, debug
+    case error = 0
+    case warn, info, debug
 
     public init?(name: String) {
         switch name.lowercased() {
@@ -36,8 +37,16 @@ public final class Log: @unchecked Sendable {
     private var currentLevel: LogLevel = .info
 
     public var level: LogLevel {
-        get { lock.lock(); defer { lock.unlock() }; return currentLevel }
-        set { lock.lock(); currentLevel = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return currentLevel
+        }
+        set {
+            lock.lock()
+            currentLevel = newValue
+            lock.unlock()
+        }
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level <= self.level }
@@ -73,10 +82,11 @@ public final class Log: @unchecked Sendable {
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec),
-                      Int(now.tv_nsec / 1_000_000))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec),
+            Int(now.tv_nsec / 1_000_000))
     }
 }
 

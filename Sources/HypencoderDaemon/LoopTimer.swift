@@ -16,10 +16,12 @@ final class LoopTimer {
 
     /// Fires after `milliseconds`, then every `repeatMilliseconds` if that is not zero.
     func start(after milliseconds: UInt64, repeatEvery repeatMilliseconds: UInt64 = 0) {
-        uv_timer_start(handle, { handle in
-            guard let data = handle?.pointee.data else { return }
-            Unmanaged<LoopTimer>.fromOpaque(data).takeUnretainedValue().action()
-        }, milliseconds, repeatMilliseconds)
+        uv_timer_start(
+            handle,
+            { handle in
+                guard let data = handle?.pointee.data else { return }
+                Unmanaged<LoopTimer>.fromOpaque(data).takeUnretainedValue().action()
+            }, milliseconds, repeatMilliseconds)
     }
 
     /// Stops and frees the timer (the closure is released in the close callback).

@@ -33,16 +33,19 @@ public final class Server: ConnectionDelegate, ServerControl {
     private var exitCode: Int32 = 0
 
     /// Call on the thread that will run the loop (the main thread).
-    public init(configuration: DaemonConfiguration, services: Services,
-                reloadConfiguration: @escaping () throws -> DaemonConfiguration) throws {
+    public init(
+        configuration: DaemonConfiguration, services: Services,
+        reloadConfiguration: @escaping () throws -> DaemonConfiguration
+    ) throws {
         self.configuration = configuration
         self.reloadConfiguration = reloadConfiguration
         self.services = services
         eventLoop = try EventLoop()
         pool = WorkerPool(threads: configuration.workers)
         notifier = SystemdNotifier()
-        dispatcher = Dispatcher(eventLoop: eventLoop, pool: pool, methods: services.methods(),
-                                limits: { [unowned self] in self.configuration.limits })
+        dispatcher = Dispatcher(
+            eventLoop: eventLoop, pool: pool, methods: services.methods(),
+            limits: { [unowned self] in self.configuration.limits })
         dispatcher.control = self
     }
 
@@ -55,13 +58,16 @@ public final class Server: ConnectionDelegate, ServerControl {
         if let activated = try Listener.activated(eventLoop: eventLoop, onConnection: accept) {
             listener = activated
         } else {
-            listener = try Listener.bind(path: configuration.socketPath, mode: configuration.socketMode,
-                                         eventLoop: eventLoop, onConnection: accept)
+            listener = try Listener.bind(
+                path: configuration.socketPath, mode: configuration.socketMode,
+                eventLoop: eventLoop, onConnection: accept)
         }
-        signalWatchers = SignalWatcher.install(eventLoop, stop: { [unowned self] reason in
-            log.info("\(reason) received: draining")
-            self.stop(exitCode: 0)
-        }, reload: { [unowned self] in self.reload() })
+        signalWatchers = SignalWatcher.install(
+            eventLoop,
+            stop: { [unowned self] reason in
+                log.info("\(reason) received: draining")
+                self.stop(exitCode: 0)
+            }, reload: { [unowned self] in self.reload() })
         if let interval = notifier?.watchdogInterval {
             let timer = LoopTimer(eventLoop) { [unowned self] in self.notifier?.watchdog() }
             let period = UInt64(max(1, interval * 1000 / 2))
@@ -71,15 +77,17 @@ public final class Server: ConnectionDelegate, ServerControl {
         if notifier != nil {
             // `systemctl status` shows the last STATUS=; keep it current.
             let timer = LoopTimer(eventLoop) { [unowned self] in
-                self.notifier?.status("serving: \(self.connections.count) connections, "
-                                      + "\(self.dispatcher.outstandingTasks) requests in flight")
+                self.notifier?.status(
+                    "serving: \(self.connections.count) connections, "
+                        + "\(self.dispatcher.outstandingTasks) requests in flight")
             }
             timer.start(after: 5_000, repeatEvery: 5_000)
             timers.append(timer)
         }
         let address = listener?.description ?? "?"
-        log.info("listening on \(address) (mode \(String(configuration.socketMode, radix: 8)), "
-                 + "uids \(configuration.allowedUIDs), gids \(configuration.allowedGIDs), \(configuration.workers) workers)")
+        log.info(
+            "listening on \(address) (mode \(String(configuration.socketMode, radix: 8)), "
+                + "uids \(configuration.allowedUIDs), gids \(configuration.allowedGIDs), \(configuration.workers) workers)")
         notifier?.ready(status: "serving on \(address)")
         eventLoop.run()
         pool.stop()
@@ -121,8 +129,9 @@ public final class Server: ConnectionDelegate, ServerControl {
         let connection = Connection(number: number, handle: client, peer: peer, eventLoop: eventLoop, delegate: self)
         if connections.count >= limit {
             log.warn("connection \(number) from pid \(peer.pid): server.connections limit \(limit) reached")
-            connection.refusal = .limit("server.connections", max: limit, actual: connections.count + 1,
-                                        "at most \(limit) connections are served at once")
+            connection.refusal = .limit(
+                "server.connections", max: limit, actual: connections.count + 1,
+                "at most \(limit) connections are served at once")
         } else {
             log.debug("connection \(number) from pid \(peer.pid) uid \(peer.uid)")
         }
@@ -207,7 +216,8 @@ public final class Server: ConnectionDelegate, ServerControl {
             let fresh = try reloadConfiguration()
             if fresh.socketPath != configuration.socketPath || fresh.modelDirectory != configuration.modelDirectory
                 || fresh.indexDirectory != configuration.indexDirectory || fresh.workers != configuration.workers
-                || fresh.socketMode != configuration.socketMode {
+                || fresh.socketMode != configuration.socketMode
+            {
                 log.warn("SIGHUP: socket, model, index and workers changes need a restart; keeping the running values")
             }
             configuration.limits = fresh.limits

@@ -49,11 +49,14 @@ public final class Services: @unchecked Sendable {
             }
             if let model {
                 log.info("BLAS: \(model.blas.summary)")
-                log.info("model \(directory) (from \(configuration.modelOrigin)) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
-                         + "(fingerprint \(model.fingerprint.prefix(16)), document vectors of \(model.documentDimension))")
+                log.info(
+                    "model \(directory) (from \(configuration.modelOrigin)) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
+                        + "(fingerprint \(model.fingerprint.prefix(16)), document vectors of \(model.documentDimension))")
             }
         } else {
-            log.warn("no --model, no $HYPENCODER_MODEL and no default-model link: model methods will answer with an error until the daemon is restarted with one")
+            log.warn(
+                "no --model, no $HYPENCODER_MODEL and no default-model link: model methods will answer with an error until the daemon is restarted with one"
+            )
         }
         var index: DocumentIndex?
         if let directory = configuration.indexDirectory {
@@ -61,8 +64,9 @@ public final class Services: @unchecked Sendable {
                 throw DaemonError.startup("--index needs --model: an index's vectors belong to one model")
             }
             do {
-                index = try DocumentIndex.open(directory: directory, fingerprint: model.fingerprint,
-                                               dimension: model.documentDimension)
+                index = try DocumentIndex.open(
+                    directory: directory, fingerprint: model.fingerprint,
+                    dimension: model.documentDimension)
             } catch {
                 throw DaemonError.startup("cannot open the index in \(directory): \(error)")
             }
@@ -89,16 +93,18 @@ public final class Services: @unchecked Sendable {
 
     func requireModel() throws -> HypencoderModel {
         guard let model else {
-            throw RPCError(code: Code.modelNotLoaded,
-                           message: "no model is loaded: start hypencoderd with --model DIR (or \"model\" in the config file)")
+            throw RPCError(
+                code: Code.modelNotLoaded,
+                message: "no model is loaded: start hypencoderd with --model DIR (or \"model\" in the config file)")
         }
         return model
     }
 
     func requireIndex() throws -> DocumentIndex {
         guard let index else {
-            throw RPCError(code: Code.indexNotLoaded,
-                           message: "no index is open: start hypencoderd with --model DIR --index DIR")
+            throw RPCError(
+                code: Code.indexNotLoaded,
+                message: "no index is open: start hypencoderd with --model DIR --index DIR")
         }
         return index
     }

@@ -14,17 +14,21 @@ final class SignalWatcher {
         handle = .allocate(capacity: 1)
         uv_signal_init(eventLoop.loop, handle)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        uv_signal_start(handle, { handle, number in
-            guard let data = handle?.pointee.data else { return }
-            Unmanaged<SignalWatcher>.fromOpaque(data).takeUnretainedValue().action(number)
-        }, number)
+        uv_signal_start(
+            handle,
+            { handle, number in
+                guard let data = handle?.pointee.data else { return }
+                Unmanaged<SignalWatcher>.fromOpaque(data).takeUnretainedValue().action(number)
+            }, number)
         // Signal handles must not keep the loop alive on their own.
         uv_unref(UV.asHandle(handle))
     }
 
     /// Installs the daemon's handlers; returns the watchers so they can be closed.
-    static func install(_ eventLoop: EventLoop, stop: @escaping (String) -> Void,
-                        reload: @escaping () -> Void) -> [SignalWatcher] {
+    static func install(
+        _ eventLoop: EventLoop, stop: @escaping (String) -> Void,
+        reload: @escaping () -> Void
+    ) -> [SignalWatcher] {
         eventLoop.assertOnLoopThread()
         signal(SIGPIPE, SIG_IGN)
         return [

@@ -18,7 +18,8 @@ final class SystemdNotifier {
 
     init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let usecText = environment["WATCHDOG_USEC"], let usec = Double(usecText), usec > 0,
-           environment["WATCHDOG_PID"].map({ Int32($0) == getpid() }) ?? true {
+            environment["WATCHDOG_PID"].map({ Int32($0) == getpid() }) ?? true
+        {
             watchdogInterval = usec / 1_000_000
         } else {
             watchdogInterval = nil

@@ -12,12 +12,15 @@ struct ByteWriter {
     mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
     mutating func raw(_ data: UnsafeRawBufferPointer) { bytes.append(contentsOf: data) }
     /// A length-prefixed byte string (u32 length).
-    mutating func blob(_ data: [UInt8]) { u32(UInt32(data.count)); raw(data) }
+    mutating func blob(_ data: [UInt8]) {
+        u32(UInt32(data.count))
+        raw(data)
+    }
     mutating func floats(_ values: [Float]) {
         #if _endian(little)
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         #else
-        for value in values { u32(value.bitPattern) }
+            for value in values { u32(value.bitPattern) }
         #endif
     }
 }
@@ -38,7 +41,8 @@ struct ByteReader {
 
     private mutating func take(_ count: Int, _ field: String) throws -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
-            throw IndexError.corruptFile(path: path, reason: "\(field) needs \(count) bytes at offset \(offset), only \(remaining) left")
+            throw IndexError.corruptFile(
+                path: path, reason: "\(field) needs \(count) bytes at offset \(offset), only \(remaining) left")
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
         offset += count
@@ -67,11 +71,12 @@ struct ByteReader {
         let source = try take(count * 4, field)
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             #if _endian(little)
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
             #else
-            for i in 0..<count {
-                buffer[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-            }
+                for i in 0..<count {
+                    buffer[i] = Float(
+                        bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                }
             #endif
             initialized = count
         }

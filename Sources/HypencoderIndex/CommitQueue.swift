@@ -64,10 +64,11 @@ final class CommitQueue: @unchecked Sendable {
     /// Runs `work` on the writer thread between groups, with no update in flight.
     func exclusive<T>(_ work: @escaping (_ log: inout WriteAheadLog) throws -> T) throws -> T {
         var output: T?
-        _ = try enqueue(Ticket(payload: nil) { [unowned self] in
-            output = try work(&self.log)
-            return UpdateCounts()
-        })
+        _ = try enqueue(
+            Ticket(payload: nil) { [unowned self] in
+                output = try work(&self.log)
+                return UpdateCounts()
+            })
         guard let output else { throw IndexError.logUnusable("maintenance task produced no result") }
         return output
     }
@@ -83,7 +84,8 @@ final class CommitQueue: @unchecked Sendable {
 
     private func enqueue(_ ticket: Ticket) throws -> UpdateCounts {
         if isWriterThread {
-            throw IndexError.threadingViolation("an index update was started from the index's own writer thread (e.g. from inside an apply callback)")
+            throw IndexError.threadingViolation(
+                "an index update was started from the index's own writer thread (e.g. from inside an apply callback)")
         }
         condition.lock()
         defer { condition.unlock() }

@@ -43,14 +43,16 @@ enum DocumentFile {
             }
             let count = try reader.u64("record count")
             guard count == UInt64(expectedCount) else {
-                throw IndexError.corruptFile(path: path, reason: "holds \(count) documents but the vector file has \(expectedCount) rows")
+                throw IndexError.corruptFile(
+                    path: path, reason: "holds \(count) documents but the vector file has \(expectedCount) rows")
             }
             var records: [DocumentRecord] = []
             records.reserveCapacity(expectedCount)
             for _ in 0..<expectedCount {
                 let idLength = Int(try reader.u16("id length"))
                 guard idLength <= limits.maxIDBytes else {
-                    throw IndexError.corruptFile(path: path, reason: "id length \(idLength) is over maxIDBytes \(limits.maxIDBytes)")
+                    throw IndexError.corruptFile(
+                        path: path, reason: "id length \(idLength) is over maxIDBytes \(limits.maxIDBytes)")
                 }
                 let id = try reader.string(idLength, "id")
                 let flags = try reader.u8("flags")
@@ -59,7 +61,8 @@ enum DocumentFile {
                 if flags & 2 != 0 {
                     let length = Int(try reader.u32("text length"))
                     guard length <= limits.maxTextBytes else {
-                        throw IndexError.corruptFile(path: path, reason: "text length \(length) is over maxTextBytes \(limits.maxTextBytes)")
+                        throw IndexError.corruptFile(
+                            path: path, reason: "text length \(length) is over maxTextBytes \(limits.maxTextBytes)")
                     }
                     text = try reader.string(length, "text")
                 }

@@ -18,7 +18,8 @@ extension DocumentIndex {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
         var graph: (NeighborGraph, [Int32])?
-        let (view, liveSlots, records, next) = try queue.exclusive { [unowned self] log -> (IndexSnapshot, [Int], [DocumentRecord], Int) in
+        let (view, liveSlots, records, next) = try queue.exclusive {
+            [unowned self] log -> (IndexSnapshot, [Int], [DocumentRecord], Int) in
             stateLock.lock()
             let next = max(generation, logGeneration) + 1
             logGeneration = next
@@ -31,12 +32,14 @@ extension DocumentIndex {
             try Directory.sync(directory)
             return (view, live, live.map { view.records[$0] }, next)
         }
-        let manifest = Manifest(formatVersion: Manifest.currentFormatVersion, modelFingerprint: fingerprint,
-                                dimension: dimension, storage: storage.rawValue,
-                                generation: next, documentCount: liveSlots.count)
+        let manifest = Manifest(
+            formatVersion: Manifest.currentFormatVersion, modelFingerprint: fingerprint,
+            dimension: dimension, storage: storage.rawValue,
+            generation: next, documentCount: liveSlots.count)
         let graphFile = graph.map { checkpointGraphFile(view: view, graph: $0.0, entries: $0.1, liveSlots: liveSlots) }
-        try Self.writeCheckpoint(directory: directory, manifest: manifest, rows: view.rows,
-                                 slots: liveSlots, records: records, graphFile: graphFile)
+        try Self.writeCheckpoint(
+            directory: directory, manifest: manifest, rows: view.rows,
+            slots: liveSlots, records: records, graphFile: graphFile)
         stateLock.lock()
         generation = next
         stateLock.unlock()
@@ -81,8 +84,10 @@ extension DocumentIndex {
     }
 
     /// Writes checkpoint files for `manifest.generation` and commits them by renaming the manifest.
-    static func writeCheckpoint(directory: String, manifest: Manifest, rows: VectorRows,
-                                slots: [Int], records: [DocumentRecord], graphFile: [UInt8]? = nil) throws {
+    static func writeCheckpoint(
+        directory: String, manifest: Manifest, rows: VectorRows,
+        slots: [Int], records: [DocumentRecord], graphFile: [UInt8]? = nil
+    ) throws {
         let vectorPath = directory + "/" + Manifest.vectorFile(manifest.generation)
         try VectorFile.write(rows, slots: slots, to: vectorPath + ".tmp")
         try Directory.rename(vectorPath + ".tmp", to: vectorPath)

@@ -33,7 +33,8 @@ extension DocumentIndex {
         guard !id.isEmpty else { throw IndexError.invalidArgument("document id is empty") }
         let length = id.utf8.count
         guard length <= options.limits.maxIDBytes else {
-            throw IndexError.limitExceeded(limit: "maxIDBytes (id '\(id.prefix(40))…')", value: length, maximum: options.limits.maxIDBytes)
+            throw IndexError.limitExceeded(
+                limit: "maxIDBytes (id '\(id.prefix(40))…')", value: length, maximum: options.limits.maxIDBytes)
         }
     }
 
@@ -45,16 +46,19 @@ extension DocumentIndex {
         for document in documents {
             try validate(id: document.id)
             guard document.vector.count == dimension else {
-                throw IndexError.dimensionMismatch(expected: dimension, actual: document.vector.count,
-                                                   context: "vector of document '\(document.id)'")
+                throw IndexError.dimensionMismatch(
+                    expected: dimension, actual: document.vector.count,
+                    context: "vector of document '\(document.id)'")
             }
             if let position = document.vector.firstIndex(where: { !$0.isFinite }) {
-                throw IndexError.invalidArgument("vector of document '\(document.id)' has a non-finite value at position \(position)")
+                throw IndexError.invalidArgument(
+                    "vector of document '\(document.id)' has a non-finite value at position \(position)")
             }
             if let metadata = document.metadata {
                 guard metadata.count <= limits.maxMetadataBytes else {
-                    throw IndexError.limitExceeded(limit: "maxMetadataBytes (document '\(document.id)')",
-                                                   value: metadata.count, maximum: limits.maxMetadataBytes)
+                    throw IndexError.limitExceeded(
+                        limit: "maxMetadataBytes (document '\(document.id)')",
+                        value: metadata.count, maximum: limits.maxMetadataBytes)
                 }
                 let parsed = try? JSONSerialization.jsonObject(with: Data(metadata), options: [.fragmentsAllowed])
                 guard parsed is [String: Any] else {
@@ -62,8 +66,9 @@ extension DocumentIndex {
                 }
             }
             if let text = document.text, text.utf8.count > limits.maxTextBytes {
-                throw IndexError.limitExceeded(limit: "maxTextBytes (document '\(document.id)')",
-                                               value: text.utf8.count, maximum: limits.maxTextBytes)
+                throw IndexError.limitExceeded(
+                    limit: "maxTextBytes (document '\(document.id)')",
+                    value: text.utf8.count, maximum: limits.maxTextBytes)
             }
         }
     }
@@ -76,10 +81,11 @@ extension DocumentIndex {
         }
         var counts = UpdateCounts()
         switch entry {
-        case let .upsert(documents):
+        case .upsert(let documents):
             // A logged vector of another dimension can only come from a damaged or foreign log.
             guard documents.allSatisfy({ $0.vector.count == dimension }) else {
-                throw IndexError.corruptFile(path: directory, reason: "a logged upsert has a vector whose dimension is not \(dimension)")
+                throw IndexError.corruptFile(
+                    path: directory, reason: "a logged upsert has a vector whose dimension is not \(dimension)")
             }
             // Rows first (outside the lock: readers never look past their snapshot's count) …
             var slots: [Int] = []
@@ -97,7 +103,7 @@ extension DocumentIndex {
             publishLocked()
             stateLock.unlock()
             repairGraphIfNeeded()
-        case let .delete(ids):
+        case .delete(let ids):
             stateLock.lock()
             for id in ids {
                 if table.remove(id) { counts.deleted += 1 } else { counts.notFound += 1 }
@@ -111,8 +117,9 @@ extension DocumentIndex {
 
     /// Makes the current table and rows the snapshot new readers get. Caller holds `stateLock`.
     func publishLocked() {
-        published = IndexSnapshot(rows: store.rows, records: table.records, tombstones: table.tombstones,
-                                  count: table.liveCount, blockRows: options.searchBlockRows)
+        published = IndexSnapshot(
+            rows: store.rows, records: table.records, tombstones: table.tombstones,
+            count: table.liveCount, blockRows: options.searchBlockRows)
         graphState.publish()
     }
 }

@@ -61,8 +61,10 @@ public final class DocumentIndex: @unchecked Sendable {
     /// - Throws: `IndexError.fingerprintMismatch` / `.dimensionMismatch` if the index was built
     ///   for another model; `.unsupportedFormatVersion` for a newer format; `.corruptFile` /
     ///   `.logCorrupted` for damaged files; `.directoryLocked` if it is already open.
-    public static func open(directory: String, fingerprint: String, dimension: Int,
-                            options: IndexOptions = IndexOptions()) throws -> DocumentIndex {
+    public static func open(
+        directory: String, fingerprint: String, dimension: Int,
+        options: IndexOptions = IndexOptions()
+    ) throws -> DocumentIndex {
         try DocumentIndex(directory: directory, fingerprint: fingerprint, dimension: dimension, options: options)
     }
 
@@ -79,30 +81,35 @@ public final class DocumentIndex: @unchecked Sendable {
         lockFile = try PosixFile.open(directory + "/LOCK", flags: O_RDWR | O_CREAT)
         guard lockFile.tryLockExclusive() else { throw IndexError.directoryLocked(path: directory) }
 
-        let manifest = try Self.loadOrCreateManifest(directory: directory, fingerprint: fingerprint,
-                                                     dimension: dimension, options: options)
+        let manifest = try Self.loadOrCreateManifest(
+            directory: directory, fingerprint: fingerprint,
+            dimension: dimension, options: options)
         storage = VectorStorageType(rawValue: manifest.storage) ?? .float32
         generation = manifest.generation
         logGeneration = manifest.generation
 
         // Checkpoint: mapped vectors + document records.
         let vectorPath = directory + "/" + Manifest.vectorFile(manifest.generation)
-        let mapping = try VectorFile.map(vectorPath, dimension: dimension, storage: storage,
-                                         verify: options.verifyChecksumsOnOpen)
+        let mapping = try VectorFile.map(
+            vectorPath, dimension: dimension, storage: storage,
+            verify: options.verifyChecksumsOnOpen)
         guard mapping.rows == manifest.documentCount else {
-            throw IndexError.corruptFile(path: vectorPath, reason: "has \(mapping.rows) rows, manifest says \(manifest.documentCount)")
+            throw IndexError.corruptFile(
+                path: vectorPath, reason: "has \(mapping.rows) rows, manifest says \(manifest.documentCount)")
         }
         let documentPath = directory + "/" + Manifest.documentFile(manifest.generation)
-        let records = try DocumentFile.decode(try PosixFile.openForReading(documentPath).readAll(), path: documentPath,
-                                              expectedCount: mapping.rows, limits: options.limits)
+        let records = try DocumentFile.decode(
+            try PosixFile.openForReading(documentPath).readAll(), path: documentPath,
+            expectedCount: mapping.rows, limits: options.limits)
         store = try VectorStore(directory: directory, dimension: dimension, storage: storage, base: mapping)
         for (slot, record) in records.enumerated() {
             if !table.insert(record, at: slot) {
                 throw IndexError.corruptFile(path: documentPath, reason: "id '\(record.id)' appears twice")
             }
         }
-        published = IndexSnapshot(rows: store.rows, records: table.records, tombstones: table.tombstones,
-                                  count: table.liveCount, blockRows: options.searchBlockRows)
+        published = IndexSnapshot(
+            rows: store.rows, records: table.records, tombstones: table.tombstones,
+            count: table.liveCount, blockRows: options.searchBlockRows)
         loadGraph(generation: manifest.generation)
 
         // Logs since the checkpoint, oldest first.
@@ -110,9 +117,10 @@ public final class DocumentIndex: @unchecked Sendable {
         var reports: [LogReplayReport] = []
         for logNumber in logs {
             let path = directory + "/" + Manifest.logFile(logNumber)
-            reports.append(try WriteAheadLog.replay(path: path, limits: options.limits, policy: options.logRecovery) { entry in
-                _ = try self.apply(entry)
-            })
+            reports.append(
+                try WriteAheadLog.replay(path: path, limits: options.limits, policy: options.logRecovery) { entry in
+                    _ = try self.apply(entry)
+                })
         }
         recoveryReports = reports
         let current = max(logs.last ?? manifest.generation, manifest.generation)
@@ -179,16 +187,20 @@ public final class DocumentIndex: @unchecked Sendable {
 
     // MARK: Opening helpers
 
-    private static func loadOrCreateManifest(directory: String, fingerprint: String, dimension: Int,
-                                             options: IndexOptions) throws -> Manifest {
+    private static func loadOrCreateManifest(
+        directory: String, fingerprint: String, dimension: Int,
+        options: IndexOptions
+    ) throws -> Manifest {
         let path = directory + "/" + Manifest.fileName
         guard Directory.exists(path) else {
             if try logGenerations(in: directory).isEmpty == false {
-                throw IndexError.corruptFile(path: path, reason: "missing, but write-ahead logs exist; refusing to start an empty index over them")
+                throw IndexError.corruptFile(
+                    path: path, reason: "missing, but write-ahead logs exist; refusing to start an empty index over them")
             }
-            let manifest = Manifest(formatVersion: Manifest.currentFormatVersion, modelFingerprint: fingerprint,
-                                    dimension: dimension, storage: options.storage.rawValue,
-                                    generation: 0, documentCount: 0)
+            let manifest = Manifest(
+                formatVersion: Manifest.currentFormatVersion, modelFingerprint: fingerprint,
+                dimension: dimension, storage: options.storage.rawValue,
+                generation: 0, documentCount: 0)
             let empty = VectorRows(dimension: dimension, storage: options.storage, segments: [], count: 0)
             try writeCheckpoint(directory: directory, manifest: manifest, rows: empty, slots: [], records: [])
             return manifest
@@ -198,7 +210,8 @@ public final class DocumentIndex: @unchecked Sendable {
             throw IndexError.fingerprintMismatch(expected: fingerprint, found: manifest.modelFingerprint, path: directory)
         }
         guard manifest.dimension == dimension else {
-            throw IndexError.dimensionMismatch(expected: dimension, actual: manifest.dimension, context: "index at \(directory) (manifest)")
+            throw IndexError.dimensionMismatch(
+                expected: dimension, actual: manifest.dimension, context: "index at \(directory) (manifest)")
         }
         return manifest
     }
@@ -217,11 +230,20 @@ public final class DocumentIndex: @unchecked Sendable {
         for name in try Directory.list(directory) {
             var stale = name.hasSuffix(".tmp") || name.hasPrefix("vectors.scratch-")
             if let g = Int(name.replacingOccurrences(of: "vectors-", with: "").replacingOccurrences(of: ".bin", with: "")),
-               name.hasPrefix("vectors-") { stale = stale || g != generation }
+                name.hasPrefix("vectors-")
+            {
+                stale = stale || g != generation
+            }
             if let g = Int(name.replacingOccurrences(of: "documents-", with: "").replacingOccurrences(of: ".bin", with: "")),
-               name.hasPrefix("documents-") { stale = stale || g != generation }
+                name.hasPrefix("documents-")
+            {
+                stale = stale || g != generation
+            }
             if let g = Int(name.replacingOccurrences(of: "graph-", with: "").replacingOccurrences(of: ".bin", with: "")),
-               name.hasPrefix("graph-") { stale = stale || g != generation }
+                name.hasPrefix("graph-")
+            {
+                stale = stale || g != generation
+            }
             if name.hasPrefix("wal-"), let g = Int(name.dropFirst(4).dropLast(4)) { stale = stale || g < firstLog }
             if stale { try Directory.remove(directory + "/" + name) }
         }

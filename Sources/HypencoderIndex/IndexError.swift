@@ -32,31 +32,33 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .io(operation, path, code):
+        case .io(let operation, let path, let code):
             return "\(operation) failed for \(path): \(String(cString: strerror(code))) (errno \(code))"
-        case let .limitExceeded(limit, value, maximum):
+        case .limitExceeded(let limit, let value, let maximum):
             return "\(limit) exceeded: \(value) > \(maximum)"
-        case let .dimensionMismatch(expected, actual, context):
+        case .dimensionMismatch(let expected, let actual, let context):
             return "\(context): expected dimension \(expected), got \(actual)"
-        case let .fingerprintMismatch(expected, found, path):
-            return "index at \(path) was built by model '\(found)', but model '\(expected)' is loaded; rebuild the index or load the matching model"
-        case let .unsupportedFormatVersion(path, found, supported):
+        case .fingerprintMismatch(let expected, let found, let path):
+            return
+                "index at \(path) was built by model '\(found)', but model '\(expected)' is loaded; rebuild the index or load the matching model"
+        case .unsupportedFormatVersion(let path, let found, let supported):
             return "\(path) has format version \(found); this build reads up to version \(supported)"
-        case let .corruptFile(path, reason):
+        case .corruptFile(let path, let reason):
             return "\(path) is corrupt: \(reason)"
-        case let .logCorrupted(path, offset, reason):
-            return "write-ahead log \(path) is corrupt at byte \(offset) (not the last record): \(reason); refusing to open so acknowledged updates after it are not silently dropped (open with logRecovery = .truncateAtFirstCorruption to keep only the records before it)"
-        case let .invalidArgument(message):
+        case .logCorrupted(let path, let offset, let reason):
+            return
+                "write-ahead log \(path) is corrupt at byte \(offset) (not the last record): \(reason); refusing to open so acknowledged updates after it are not silently dropped (open with logRecovery = .truncateAtFirstCorruption to keep only the records before it)"
+        case .invalidArgument(let message):
             return message
-        case let .logUnusable(reason):
+        case .logUnusable(let reason):
             return "the write-ahead log is unusable after an earlier failure (\(reason)); reopen the index"
-        case let .directoryLocked(path):
+        case .directoryLocked(let path):
             return "index directory \(path) is already open (lock held on \(path)/LOCK)"
-        case let .importFailed(path, reason):
+        case .importFailed(let path, let reason):
             return "cannot import \(path): \(reason)"
         case .closed:
             return "the index is closed"
-        case let .threadingViolation(message):
+        case .threadingViolation(let message):
             return "threading contract broken: \(message)"
         }
     }

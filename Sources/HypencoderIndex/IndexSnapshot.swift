@@ -74,12 +74,17 @@ public struct IndexSnapshot: Sendable {
         return merged.sorted()
     }
 
-    private func searchBlocks(_ blocks: ArraySlice<VectorRows.Block>, scorer: DocumentScorer, k: Int,
-                              blockRows: Int) -> TopKHeap {
+    private func searchBlocks(
+        _ blocks: ArraySlice<VectorRows.Block>, scorer: DocumentScorer, k: Int,
+        blockRows: Int
+    ) -> TopKHeap {
         var top = TopKHeap(k: k)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.storage == .float32 ? 1 : blockRows * dimension)
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
-        defer { scratch.deallocate(); scores.deallocate() }
+        defer {
+            scratch.deallocate()
+            scores.deallocate()
+        }
         for block in blocks {
             scorer.score(documents: rows.floats(of: block, scratch: scratch), count: block.rowCount, into: scores)
             for i in 0..<block.rowCount {
@@ -101,7 +106,10 @@ public struct IndexSnapshot: Sendable {
         let block = max(1, blockRows)
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * dimension)
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: block)
-        defer { buffer.deallocate(); scores.deallocate() }
+        defer {
+            buffer.deallocate()
+            scores.deallocate()
+        }
         var start = 0
         while start < wanted.count {
             let n = min(block, wanted.count - start)
@@ -119,6 +127,14 @@ private final class ShareResults: @unchecked Sendable {
     private let lock = NSLock()
     private var heaps: [TopKHeap?]
     init(count: Int) { heaps = Array(repeating: nil, count: count) }
-    func store(_ share: Int, _ heap: TopKHeap) { lock.lock(); heaps[share] = heap; lock.unlock() }
-    var all: [TopKHeap] { lock.lock(); defer { lock.unlock() }; return heaps.compactMap { $0 } }
+    func store(_ share: Int, _ heap: TopKHeap) {
+        lock.lock()
+        heaps[share] = heap
+        lock.unlock()
+    }
+    var all: [TopKHeap] {
+        lock.lock()
+        defer { lock.unlock() }
+        return heaps.compactMap { $0 }
+    }
 }

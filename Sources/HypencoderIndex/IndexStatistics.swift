@@ -24,8 +24,9 @@ extension DocumentIndex {
         let logBytes = queue.logBytes
         stateLock.lock()
         defer { stateLock.unlock() }
-        return IndexStatistics(documents: published.count, slots: published.slotCount, checkpointGeneration: generation,
-                               dimension: dimension, storage: storage, modelFingerprint: fingerprint,
-                               vectorBytes: published.slotCount * dimension * storage.byteWidth, logBytes: logBytes)
+        return IndexStatistics(
+            documents: published.count, slots: published.slotCount, checkpointGeneration: generation,
+            dimension: dimension, storage: storage, modelFingerprint: fingerprint,
+            vectorBytes: published.slotCount * dimension * storage.byteWidth, logBytes: logBytes)
     }
 }

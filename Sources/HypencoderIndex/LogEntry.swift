@@ -35,23 +35,26 @@ enum LogEntry: Equatable {
         // The format stores id lengths in 16 bits and blob lengths in 32, whatever the limits say.
         func checkFormat(_ id: String, _ blobs: [Int]) throws {
             guard id.utf8.count <= Int(UInt16.max) else {
-                throw IndexError.limitExceeded(limit: "id length (log format maximum)", value: id.utf8.count, maximum: Int(UInt16.max))
+                throw IndexError.limitExceeded(
+                    limit: "id length (log format maximum)", value: id.utf8.count, maximum: Int(UInt16.max))
             }
             for blob in blobs where blob > Int(UInt32.max) {
-                throw IndexError.limitExceeded(limit: "metadata/text length (log format maximum)", value: blob, maximum: Int(UInt32.max))
+                throw IndexError.limitExceeded(
+                    limit: "metadata/text length (log format maximum)", value: blob, maximum: Int(UInt32.max))
             }
         }
         switch self {
-        case let .upsert(documents):
+        case .upsert(let documents):
             for document in documents {
-                try checkFormat(document.id, [document.metadata?.count ?? 0, document.text?.utf8.count ?? 0, document.vector.count])
+                try checkFormat(
+                    document.id, [document.metadata?.count ?? 0, document.text?.utf8.count ?? 0, document.vector.count])
             }
-        case let .delete(ids):
+        case .delete(let ids):
             for id in ids { try checkFormat(id, []) }
         }
         var writer = ByteWriter()
         switch self {
-        case let .upsert(documents):
+        case .upsert(let documents):
             writer.u8(Self.upsertKind)
             writer.u32(UInt32(documents.count))
             for document in documents {
@@ -63,7 +66,7 @@ enum LogEntry: Equatable {
                 if let metadata = document.metadata { writer.blob(metadata) }
                 if let text = document.text { writer.blob(Array(text.utf8)) }
             }
-        case let .delete(ids):
+        case .delete(let ids):
             writer.u8(Self.deleteKind)
             writer.u32(UInt32(ids.count))
             for id in ids {
@@ -72,8 +75,9 @@ enum LogEntry: Equatable {
             }
         }
         guard writer.bytes.count <= limits.maxRecordBytes else {
-            throw IndexError.limitExceeded(limit: "maxRecordBytes (encoded batch size; split the batch)",
-                                           value: writer.bytes.count, maximum: limits.maxRecordBytes)
+            throw IndexError.limitExceeded(
+                limit: "maxRecordBytes (encoded batch size; split the batch)",
+                value: writer.bytes.count, maximum: limits.maxRecordBytes)
         }
         return writer.bytes
     }
@@ -85,7 +89,8 @@ enum LogEntry: Equatable {
         let kind = try reader.u8("record kind")
         let count = Int(try reader.u32("record item count"))
         guard count <= limits.maxBatchCount else {
-            throw IndexError.corruptFile(path: path, reason: "record item count \(count) is over maxBatchCount \(limits.maxBatchCount)")
+            throw IndexError.corruptFile(
+                path: path, reason: "record item count \(count) is over maxBatchCount \(limits.maxBatchCount)")
         }
         func readID() throws -> String {
             let length = Int(try reader.u16("id length"))
@@ -103,7 +108,8 @@ enum LogEntry: Equatable {
                 let id = try readID()
                 let dimension = Int(try reader.u32("vector dimension"))
                 guard dimension <= limits.maxDimension else {
-                    throw IndexError.corruptFile(path: path, reason: "vector dimension \(dimension) is over maxDimension \(limits.maxDimension)")
+                    throw IndexError.corruptFile(
+                        path: path, reason: "vector dimension \(dimension) is over maxDimension \(limits.maxDimension)")
                 }
                 let vector = try reader.floats(dimension, "vector")
                 let flags = try reader.u8("flags")
@@ -111,7 +117,10 @@ enum LogEntry: Equatable {
                 var text: String?
                 if flags & 2 != 0 {
                     let bytes = try reader.blob("text", maximum: limits.maxTextBytes)
-                    text = try bytes.withUnsafeBytes { var r = ByteReader($0, path: path); return try r.string(bytes.count, "text") }
+                    text = try bytes.withUnsafeBytes {
+                        var r = ByteReader($0, path: path)
+                        return try r.string(bytes.count, "text")
+                    }
                 }
                 documents.append(DocumentUpsert(id: id, vector: vector, metadata: metadata, text: text))
             }

@@ -54,8 +54,9 @@ public struct Manifest: Codable, Equatable, Sendable {
         } catch {
             // Read the version alone first so a newer format is reported as such.
             if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-               let inner = object["manifest"] as? [String: Any],
-               let version = inner["formatVersion"] as? Int, version > currentFormatVersion {
+                let inner = object["manifest"] as? [String: Any],
+                let version = inner["formatVersion"] as? Int, version > currentFormatVersion
+            {
                 throw IndexError.unsupportedFormatVersion(path: path, found: version, supported: currentFormatVersion)
             }
             throw IndexError.corruptFile(path: path, reason: "manifest does not parse (\(error))")
@@ -68,8 +69,11 @@ public struct Manifest: Codable, Equatable, Sendable {
             throw IndexError.corruptFile(path: path, reason: "manifest checksum mismatch")
         }
         guard manifest.dimension > 0, manifest.generation >= 0, manifest.documentCount >= 0,
-              VectorStorageType(rawValue: manifest.storage) != nil else {
-            throw IndexError.corruptFile(path: path, reason: "manifest field out of range (dimension, generation, documentCount or storage '\(manifest.storage)')")
+            VectorStorageType(rawValue: manifest.storage) != nil
+        else {
+            throw IndexError.corruptFile(
+                path: path,
+                reason: "manifest field out of range (dimension, generation, documentCount or storage '\(manifest.storage)')")
         }
         return manifest
     }

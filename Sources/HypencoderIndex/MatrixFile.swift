@@ -29,8 +29,10 @@ public struct MatrixFile {
         }
         (rows, columns, element, dataOffset) = layout
         guard let needed = Self.byteCount(rows: rows, columns: columns, width: element.byteWidth),
-              dataOffset <= size, needed <= size - dataOffset else {
-            throw IndexError.importFailed(path: path, reason: "shape (\(rows), \(columns)) needs more data bytes than the file's \(size) bytes hold")
+            dataOffset <= size, needed <= size - dataOffset
+        else {
+            throw IndexError.importFailed(
+                path: path, reason: "shape (\(rows), \(columns)) needs more data bytes than the file's \(size) bytes hold")
         }
     }
 
@@ -47,8 +49,9 @@ public struct MatrixFile {
             throw IndexError.invalidArgument("row \(index) is outside 0..<\(rows) of \(path)")
         }
         return [Float](unsafeUninitializedCapacity: columns) { buffer, initialized in
-            element.decode(region.base + dataOffset + index * columns * element.byteWidth, count: columns,
-                           into: buffer.baseAddress!)
+            element.decode(
+                region.base + dataOffset + index * columns * element.byteWidth, count: columns,
+                into: buffer.baseAddress!)
             initialized = columns
         }
     }
@@ -61,7 +64,9 @@ public struct MatrixFile {
         var reader = ByteReader(bytes, path: path)
         func fail(_ reason: String) -> IndexError { .importFailed(path: path, reason: reason) }
         guard (try? reader.raw(6, "magic")) == [0x93] + Array("NUMPY".utf8) else { throw fail("not a .npy file (bad magic)") }
-        guard let major = try? reader.u8("major version"), (try? reader.u8("minor version")) != nil else { throw fail("truncated header") }
+        guard let major = try? reader.u8("major version"), (try? reader.u8("minor version")) != nil else {
+            throw fail("truncated header")
+        }
         let headerLength: Int
         switch major {
         case 1: headerLength = Int((try? reader.u16("header length")) ?? 0)
@@ -69,7 +74,8 @@ public struct MatrixFile {
         default: throw fail("unsupported .npy format version \(major)")
         }
         guard let headerBytes = try? reader.raw(headerLength, "header"),
-              let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1)
+        else {
             throw fail("header of \(headerLength) bytes is truncated")
         }
         func value(of key: String) -> Substring? {
@@ -86,7 +92,9 @@ public struct MatrixFile {
         default: throw fail("dtype '\(descr)' is not supported; expected '<f4' (float32) or '<f2' (float16)")
         }
         guard let order = value(of: "fortran_order") else { throw fail("header has no 'fortran_order'") }
-        guard order.hasPrefix("False") else { throw fail("matrix is in Fortran order; save it C-contiguous (np.ascontiguousarray)") }
+        guard order.hasPrefix("False") else {
+            throw fail("matrix is in Fortran order; save it C-contiguous (np.ascontiguousarray)")
+        }
         guard let shapeValue = value(of: "shape"), shapeValue.first == "(", let close = shapeValue.firstIndex(of: ")") else {
             throw fail("header has no 'shape'")
         }
@@ -146,7 +154,8 @@ extension DocumentIndex {
     public func importVectors(matrix matrixPath: String, ids idsPath: String, batchSize: Int = 4096) throws -> UpdateCounts {
         let matrix = try MatrixFile(path: matrixPath)
         guard matrix.columns == dimension else {
-            throw IndexError.importFailed(path: matrixPath, reason: "matrix has \(matrix.columns) columns; the index dimension is \(dimension)")
+            throw IndexError.importFailed(
+                path: matrixPath, reason: "matrix has \(matrix.columns) columns; the index dimension is \(dimension)")
         }
         let idBytes = try PosixFile.openForReading(idsPath).readAll()
         guard let idText = String(bytes: idBytes, encoding: .utf8) else {
@@ -164,7 +173,8 @@ extension DocumentIndex {
             }
         }
         guard lines.count == matrix.rows else {
-            throw IndexError.importFailed(path: idsPath, reason: "has \(lines.count) ids but \(matrixPath) has \(matrix.rows) rows")
+            throw IndexError.importFailed(
+                path: idsPath, reason: "has \(lines.count) ids but \(matrixPath) has \(matrix.rows) rows")
         }
         var total = UpdateCounts()
         var start = 0

@@ -63,7 +63,8 @@ struct TopKHeap {
     private mutating func siftDown(_ start: Int) {
         var parent = start
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var worst = parent
             if left < heap.count, Self.ranksBelow(heap[left], heap[worst]) { worst = left }
             if right < heap.count, Self.ranksBelow(heap[right], heap[worst]) { worst = right }

@@ -23,7 +23,8 @@ enum VectorFile {
         let rowBytes = source.rowBytes
         var crc: UInt32 = 0
         var offset = headerSize
-        var chunk = [UInt8](); chunk.reserveCapacity(1 << 20)
+        var chunk = [UInt8]()
+        chunk.reserveCapacity(1 << 20)
         var row = [Float](repeating: 0, count: source.dimension)
         var encoded = [UInt8](repeating: 0, count: rowBytes)
         func flush() throws {
@@ -35,7 +36,9 @@ enum VectorFile {
         for slot in slots {
             row.withUnsafeMutableBufferPointer { _ = source.copyRow(slot, into: $0.baseAddress!) }
             row.withUnsafeBufferPointer { r in
-                encoded.withUnsafeMutableBytes { source.storage.encode(r.baseAddress!, count: source.dimension, into: $0.baseAddress!) }
+                encoded.withUnsafeMutableBytes {
+                    source.storage.encode(r.baseAddress!, count: source.dimension, into: $0.baseAddress!)
+                }
             }
             chunk.append(contentsOf: encoded)
             if chunk.count >= 1 << 20 { try flush() }
@@ -81,14 +84,16 @@ enum VectorFile {
                 throw IndexError.corruptFile(path: path, reason: "reserved header bytes are not zero")
             }
             guard VectorStorageType(code: storageCode) == storage else {
-                throw IndexError.corruptFile(path: path, reason: "storage type code \(storageCode) does not match the manifest's \(storage.rawValue)")
+                throw IndexError.corruptFile(
+                    path: path, reason: "storage type code \(storageCode) does not match the manifest's \(storage.rawValue)")
             }
             guard fileDimension == dimension else {
                 throw IndexError.dimensionMismatch(expected: dimension, actual: fileDimension, context: "vector file \(path)")
             }
             let rowBytes = dimension * storage.byteWidth
             guard rows <= UInt64((Int.max - headerSize) / max(rowBytes, 1)), size == headerSize + Int(rows) * rowBytes else {
-                throw IndexError.corruptFile(path: path, reason: "size \(size) bytes does not match \(rows) rows of \(rowBytes) bytes plus the header")
+                throw IndexError.corruptFile(
+                    path: path, reason: "size \(size) bytes does not match \(rows) rows of \(rowBytes) bytes plus the header")
             }
             let region = try MappedRegion(file: file, offset: 0, length: size, writable: false)
             if verify {

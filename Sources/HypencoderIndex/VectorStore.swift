@@ -70,8 +70,10 @@ struct VectorRows: @unchecked Sendable {
             var start = 0
             while start < rowsHere {
                 let n = min(maxRows, rowsHere - start)
-                result.append(Block(firstSlot: segment.firstSlot + start, rowCount: n,
-                                    source: UnsafeRawPointer(segment.rows + start * rowBytes)))
+                result.append(
+                    Block(
+                        firstSlot: segment.firstSlot + start, rowCount: n,
+                        source: UnsafeRawPointer(segment.rows + start * rowBytes)))
                 start += n
             }
         }
@@ -122,8 +124,10 @@ final class VectorStore {
         segments = []
         count = 0
         if let base, base.rows > 0 {
-            segments.append(.init(region: base.region, rows: base.region.base + VectorFile.headerSize,
-                                  firstSlot: 0, capacity: base.rows))
+            segments.append(
+                .init(
+                    region: base.region, rows: base.region.base + VectorFile.headerSize,
+                    firstSlot: 0, capacity: base.rows))
             count = base.rows
         }
     }

@@ -68,8 +68,10 @@ final class WriteAheadLog {
 
     /// Reads every record of the log at `path`, decoding each with `LogEntry.decode`, and
     /// truncates a torn tail in place. A missing file is an empty log.
-    static func replay(path: String, limits: IndexLimits, policy: LogRecoveryPolicy,
-                       apply: (LogEntry) throws -> Void) throws -> LogReplayReport {
+    static func replay(
+        path: String, limits: IndexLimits, policy: LogRecoveryPolicy,
+        apply: (LogEntry) throws -> Void
+    ) throws -> LogReplayReport {
         var report = LogReplayReport(path: path, records: 0, truncatedBytes: 0, truncationReason: nil)
         guard Directory.exists(path) else { return report }
         let file = try PosixFile.open(path, flags: O_RDWR)

@@ -51,7 +51,8 @@ public final class HypencoderModel: @unchecked Sendable {
         self.tokenizer = tokenizer
         queryEncoder = try BertEncoder(
             config: config.bert, weights: checkpoint.queryBert, namePrefix: "query_encoder.transformer.")
-        documentEncoder = config.sharedEncoder
+        documentEncoder =
+            config.sharedEncoder
             ? queryEncoder
             : try BertEncoder(
                 config: config.bert, weights: checkpoint.documentBert, namePrefix: "passage_encoder.transformer.")

@@ -77,8 +77,9 @@ public enum Float32Base64 {
         if padding == 1, n >= 2, text[n - 2] == UInt8(ascii: "=") { padding += 1 }
         let byteCount = n / 4 * 3 - padding
         guard byteCount % 4 == 0 else {
-            throw DecodeError(message:
-                "base64 decodes to \(byteCount) bytes, not a whole number of float32 values (4 bytes each)")
+            throw DecodeError(
+                message:
+                    "base64 decodes to \(byteCount) bytes, not a whole number of float32 values (4 bytes each)")
         }
         var bytes = [UInt8](repeating: 0, count: byteCount)
         var out = 0
@@ -93,21 +94,25 @@ public enum Float32Base64 {
                 let value = sextets[Int(char)]
                 guard value != 0xFF else {
                     if char == UInt8(ascii: "=") {
-                        throw DecodeError(message:
-                            "base64 padding '=' at offset \(i + k) before the end of the text")
+                        throw DecodeError(
+                            message:
+                                "base64 padding '=' at offset \(i + k) before the end of the text")
                     }
-                    let shown = char >= 0x21 && char < 0x7F
+                    let shown =
+                        char >= 0x21 && char < 0x7F
                         ? "'\(Character(Unicode.Scalar(char)))'" : "byte 0x\(String(char, radix: 16))"
-                    throw DecodeError(message:
-                        "invalid base64 character \(shown) at offset \(i + k)")
+                    throw DecodeError(
+                        message:
+                            "invalid base64 character \(shown) at offset \(i + k)")
                 }
                 group |= UInt32(value) << UInt32(18 - 6 * k)
             }
             let produced = dataChars - 1  // 4 chars → 3 bytes, 3 → 2, 2 → 1
             let unusedBits = group & (0xFF_FFFF >> UInt32(8 * produced))
             guard unusedBits == 0 else {
-                throw DecodeError(message:
-                    "non-zero padding bits in the last base64 group at offset \(i) (not canonical base64)")
+                throw DecodeError(
+                    message:
+                        "non-zero padding bits in the last base64 group at offset \(i) (not canonical base64)")
             }
             for k in 0..<produced {
                 bytes[out] = UInt8(truncatingIfNeeded: group >> UInt32(16 - 8 * k))
@@ -116,7 +121,8 @@ public enum Float32Base64 {
             i += 4
         }
         return stride(from: 0, to: byteCount, by: 4).map { offset in
-            let bits = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+            let bits =
+                UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
                 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
             return Float(bitPattern: bits)
         }

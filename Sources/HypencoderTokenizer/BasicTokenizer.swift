@@ -30,7 +30,7 @@ struct BasicTokenizer: Sendable {
     func forEachWord(in text: Substring.UnicodeScalarView, _ body: (UnsafeBufferPointer<UInt32>) -> Bool) {
         var word: [UInt32] = []
         word.reserveCapacity(128)
-        var markRunStart = 0   // where the current run of combining marks (non-zero class) begins in `word`
+        var markRunStart = 0  // where the current run of combining marks (non-zero class) begins in `word`
         var stopped = false
 
         /// Hands the current word to `body`; returns false once `body` asked to stop.
@@ -61,8 +61,9 @@ struct BasicTokenizer: Sendable {
                 // Canonical ordering (part of NFD): a mark moves before earlier marks of a higher class.
                 var position = word.count
                 while position > markRunStart,
-                      let previous = Unicode.Scalar(word[position - 1]),
-                      previous.properties.canonicalCombiningClass.rawValue > combiningClass {
+                    let previous = Unicode.Scalar(word[position - 1]),
+                    previous.properties.canonicalCombiningClass.rawValue > combiningClass
+                {
                     position -= 1
                 }
                 word.insert(scalar.value, at: position)

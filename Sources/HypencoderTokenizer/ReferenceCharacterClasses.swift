@@ -50,7 +50,7 @@ enum ReferenceCharacterClasses {
         guard isKnownToReference(scalar) else { return false }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
         default:
             return false
@@ -65,8 +65,8 @@ enum ReferenceCharacterClasses {
     /// Non-spacing marks (Mn), the "accents" that accent stripping deletes after decomposition.
     static func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x1734, 0x1171E: return true                       // Mn in 8.0, Mc today
-        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false      // not Mn in 8.0, Mn today
+        case 0x1734, 0x1171E: return true  // Mn in 8.0, Mc today
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false  // not Mn in 8.0, Mn today
         default: break
         }
         guard isKnownToReference(scalar) else { return false }

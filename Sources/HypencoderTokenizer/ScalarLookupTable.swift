@@ -8,7 +8,8 @@
 /// One table per (lowercase, strip accents) pair, built on first use and shared by all tokenizers.
 struct ScalarLookupTable: Sendable {
     enum Kind: UInt32 {
-        case slowPath = 0, deleted, whitespace, letter, punctuation, cjkIdeograph
+        case slowPath = 0
+        case deleted, whitespace, letter, punctuation, cjkIdeograph
     }
 
     /// `kind << 24 | output scalar`.

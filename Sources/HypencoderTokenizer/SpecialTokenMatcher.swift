@@ -48,7 +48,10 @@ struct SpecialTokenMatcher: Sendable {
             var index = start
             var matched = true
             for byte in token.bytes {
-                guard index < utf8.endIndex, utf8[index] == byte else { matched = false; break }
+                guard index < utf8.endIndex, utf8[index] == byte else {
+                    matched = false
+                    break
+                }
                 index = utf8.index(after: index)
             }
             if matched { return (token.id, index) }

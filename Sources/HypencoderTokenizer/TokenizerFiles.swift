@@ -88,7 +88,8 @@ enum TokenizerFiles {
             if let normalizer = json["normalizer"] as? [String: Any] {
                 guard normalizer["type"] as? String == "BertNormalizer" else {
                     throw TokenizerError.malformedConfiguration(
-                        path: path, reason: "normalizer.type is \(normalizer["type"] ?? "missing"); only BertNormalizer is supported")
+                        path: path,
+                        reason: "normalizer.type is \(normalizer["type"] ?? "missing"); only BertNormalizer is supported")
                 }
                 if let value = normalizer["clean_text"], try !bool(value, key: "normalizer.clean_text", path: path) {
                     throw TokenizerError.malformedConfiguration(
@@ -163,7 +164,8 @@ enum TokenizerFiles {
             for entry in tokens { map[entry.token.unicodeScalars.map(\.value)] = entry.id }
             return map
         }
-        let left = byScalars(a), right = byScalars(b)
+        let left = byScalars(a)
+        let right = byScalars(b)
         if left == right { return nil }
         if left.count != right.count { return "\(left.count) distinct tokens versus \(right.count)" }
         for (scalars, id) in left.sorted(by: { $0.value < $1.value }) where right[scalars] != id {

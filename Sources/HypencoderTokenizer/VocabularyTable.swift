@@ -6,7 +6,7 @@
 /// at most half full.
 struct VocabularyTable: Sendable {
     private struct Slot: Sendable {
-        var start: Int32   // offset of the token's scalars in `scalars`; -1 marks an empty slot
+        var start: Int32  // offset of the token's scalars in `scalars`; -1 marks an empty slot
         var count: Int32
         var id: Int32
     }
@@ -31,7 +31,10 @@ struct VocabularyTable: Sendable {
         let key = Array(token)
         var index = key.withUnsafeBufferPointer { Self.hash($0) } & mask
         while slots[index].start >= 0 {
-            if matches(slots[index], key[...]) { slots[index].id = id; return }
+            if matches(slots[index], key[...]) {
+                slots[index].id = id
+                return
+            }
             index = (index + 1) & mask
         }
         slots[index] = Slot(start: Int32(scalars.count), count: Int32(key.count), id: id)

@@ -33,17 +33,22 @@ public struct WordPieceTokenizer: Sendable {
     ///   - source: names the vocabulary in error messages (a file path when loading from disk).
     /// - Throws: `TokenizerError.malformedVocabulary` if `[PAD]`, `[UNK]`, `[CLS]` or `[SEP]` is missing,
     ///   or `maxCharactersPerWord` is below 1.
-    public init(vocabulary: [String: Int32], lowercase: Bool = true, stripAccents: Bool? = nil,
-                splitCJKIdeographs: Bool = true, maxCharactersPerWord: Int = 100,
-                source: String = "<vocabulary>") throws {
-        try self.init(tokens: vocabulary.map { (token: $0.key, id: $0.value) }, lowercase: lowercase,
-                      stripAccents: stripAccents, splitCJKIdeographs: splitCJKIdeographs,
-                      maxCharactersPerWord: maxCharactersPerWord, source: source)
+    public init(
+        vocabulary: [String: Int32], lowercase: Bool = true, stripAccents: Bool? = nil,
+        splitCJKIdeographs: Bool = true, maxCharactersPerWord: Int = 100,
+        source: String = "<vocabulary>"
+    ) throws {
+        try self.init(
+            tokens: vocabulary.map { (token: $0.key, id: $0.value) }, lowercase: lowercase,
+            stripAccents: stripAccents, splitCJKIdeographs: splitCJKIdeographs,
+            maxCharactersPerWord: maxCharactersPerWord, source: source)
     }
 
     /// The designated initialiser: `tokens` in file order, so a later duplicate wins as in Hugging Face.
-    init(tokens: [(token: String, id: Int32)], lowercase: Bool, stripAccents: Bool?,
-         splitCJKIdeographs: Bool, maxCharactersPerWord: Int, source: String) throws {
+    init(
+        tokens: [(token: String, id: Int32)], lowercase: Bool, stripAccents: Bool?,
+        splitCJKIdeographs: Bool, maxCharactersPerWord: Int, source: String
+    ) throws {
         if tokens.isEmpty { throw TokenizerError.malformedVocabulary(path: source, reason: "it has no tokens") }
         guard maxCharactersPerWord >= 1 else {
             throw TokenizerError.malformedVocabulary(
@@ -67,8 +72,9 @@ public struct WordPieceTokenizer: Sendable {
         clsId = try id("[CLS]")
         sepId = try id("[SEP]")
         self.vocabulary = vocabulary
-        basic = BasicTokenizer(lowercases: lowercase, stripsAccents: stripAccents ?? lowercase,
-                               splitsCJKIdeographs: splitCJKIdeographs, reorderingLimit: maxCharactersPerWord)
+        basic = BasicTokenizer(
+            lowercases: lowercase, stripsAccents: stripAccents ?? lowercase,
+            splitsCJKIdeographs: splitCJKIdeographs, reorderingLimit: maxCharactersPerWord)
         let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { token in
             vocabulary.id(ofToken: token).map { (token, $0) }
         }

@@ -18,8 +18,11 @@ struct InfoCommand {
         let facts: [(String, Any)] = [
             ("directory", directory),
             ("fingerprint", checkpoint.fingerprint),
-            ("backbone", "BERT \(config.bert.layers) layers, hidden \(config.bert.hiddenSize), "
-                + "\(config.bert.heads) heads, FFN \(config.bert.intermediateSize), vocab \(config.bert.vocabSize)"),
+            (
+                "backbone",
+                "BERT \(config.bert.layers) layers, hidden \(config.bert.hiddenSize), "
+                    + "\(config.bert.heads) heads, FFN \(config.bert.intermediateSize), vocab \(config.bert.vocabSize)"
+            ),
             ("qnetHiddenLayers", config.hiddenLayers),
             ("vectorDimensions", config.vectorDimensions),
             ("activation", config.activation.rawValue),

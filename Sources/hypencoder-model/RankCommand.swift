@@ -49,9 +49,11 @@ struct RankCommand {
 
     func run() throws {
         let model = try HypencoderModel(directory: directory)
-        let documents = try CollectionFile.read(corpusPath, textOf: { row in
-            (row["title"] as? String ?? "") + " " + (row["text"] as? String ?? "")
-        })
+        let documents = try CollectionFile.read(
+            corpusPath,
+            textOf: { row in
+                (row["title"] as? String ?? "") + " " + (row["text"] as? String ?? "")
+            })
         var queries = try CollectionFile.read(queriesPath, textOf: { $0["text"] as? String ?? "" })
         if let qrelsPath {
             let judged = try CollectionFile.judgedQueries(qrelsPath)
@@ -68,8 +70,10 @@ struct RankCommand {
         for start in stride(from: 0, to: documents.count, by: chunk) {
             let texts = documents[start..<min(start + chunk, documents.count)].map(\.text)
             for vector in try model.encodeDocuments(texts) { vectors += vector }
-            log(String(format: "rank: %d/%d documents encoded (%.0f s)",
-                       min(start + chunk, documents.count), documents.count, Date().timeIntervalSince(started)))
+            log(
+                String(
+                    format: "rank: %d/%d documents encoded (%.0f s)",
+                    min(start + chunk, documents.count), documents.count, Date().timeIntervalSince(started)))
         }
 
         var lines: [String] = []
@@ -83,8 +87,9 @@ struct RankCommand {
                 try vectors.withUnsafeBufferPointer { documentsBuffer in
                     try scores.withUnsafeMutableBufferPointer { out in
                         guard let base = documentsBuffer.baseAddress, let target = out.baseAddress else { return }
-                        try net.score(documents: base, count: documents.count, dimension: dimension,
-                                      into: target, workspace: workspace)
+                        try net.score(
+                            documents: base, count: documents.count, dimension: dimension,
+                            into: target, workspace: workspace)
                     }
                 }
                 // Highest score first; ties broken by corpus order so runs are reproducible.
@@ -100,8 +105,10 @@ struct RankCommand {
         } catch {
             throw RankError("\(runPath): cannot write the run: \(error.localizedDescription)")
         }
-        log(String(format: "rank: %d queries × %d documents in %.0f s -> %@",
-                   queries.count, documents.count, Date().timeIntervalSince(started), runPath))
+        log(
+            String(
+                format: "rank: %d queries × %d documents in %.0f s -> %@",
+                queries.count, documents.count, Date().timeIntervalSince(started), runPath))
     }
 }
 

@@ -26,8 +26,9 @@ Log.shared.level = configuration.logLevel
 do {
     let services = try Services.load(configuration)
     let reloader = loader
-    let server = try Server(configuration: configuration, services: services,
-                            reloadConfiguration: { try reloader.resolve() })
+    let server = try Server(
+        configuration: configuration, services: services,
+        reloadConfiguration: { try reloader.resolve() })
     exit(try server.run())
 } catch {
     Log.shared.error("cannot start: \(error)")

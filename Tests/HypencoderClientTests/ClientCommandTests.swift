@@ -9,7 +9,8 @@ final class ClientCommandTests: XCTestCase {
         let collection = daemon.directory + "/beir"
         try TinyBEIR.write(to: collection)
 
-        let added = try parseJSON(daemon.ok(["add", collection + "/corpus.jsonl", "--json", "--batch-size", "3"])) as? [String: Any]
+        let added =
+            try parseJSON(daemon.ok(["add", collection + "/corpus.jsonl", "--json", "--batch-size", "3"])) as? [String: Any]
         XCTAssertEqual(added?["documents"] as? Int, TinyBEIR.documents.count)
         XCTAssertEqual(added?["added"] as? Int, TinyBEIR.documents.count)
 
@@ -41,10 +42,10 @@ final class ClientCommandTests: XCTestCase {
         let daemon = try TestDaemon()
         let file = daemon.directory + "/docs.jsonl"
         try """
-            {"id": "a", "text": "first document", "metadata": {"lang": "en", "n": 1}}
+        {"id": "a", "text": "first document", "metadata": {"lang": "en", "n": 1}}
 
-            {"id": "b", "text": "second document"}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        {"id": "b", "text": "second document"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertTrue(try daemon.ok(["add", file]).contains("2 documents: 2 added, 0 updated"))
         // Adding again replaces: all updated. Through stdin this time.
         let again = try daemon.client(["add", "-", "--json"], stdin: "{\"id\": \"a\", \"text\": \"first, edited\"}\n")
@@ -81,7 +82,9 @@ final class ClientCommandTests: XCTestCase {
     func testScoreMixesIdsAndTextsInOrderAndMarksUnknownIds() throws {
         let daemon = try TestDaemon()
         _ = try daemon.client(["add", "-"], stdin: "{\"id\": \"x\", \"text\": \"hello world\"}\n")
-        let result = try parseJSON(daemon.ok(["score", "hello", "--id", "x", "--text", "hello world", "--id", "nope", "--json"])) as? [String: Any]
+        let result =
+            try parseJSON(daemon.ok(["score", "hello", "--id", "x", "--text", "hello world", "--id", "nope", "--json"]))
+            as? [String: Any]
         let scores = try XCTUnwrap(result?["scores"] as? [Any])
         XCTAssertEqual(scores.count, 3)
         XCTAssertEqual(try XCTUnwrap(scores[0] as? Double), try XCTUnwrap(scores[1] as? Double), accuracy: 1e-4)
@@ -132,7 +135,8 @@ final class ClientCommandTests: XCTestCase {
         XCTAssertEqual(vectors.count, 2)
         let raw = vectors[0] + vectors[1]
 
-        let rawPath = daemon.directory + "/v.f32", idsPath = daemon.directory + "/ids.txt"
+        let rawPath = daemon.directory + "/v.f32"
+        let idsPath = daemon.directory + "/ids.txt"
         try raw.write(to: URL(fileURLWithPath: rawPath))
         try "ra\nrb\n".write(toFile: idsPath, atomically: true, encoding: .utf8)
         let imported = try parseJSON(daemon.ok(["import", "--vectors", rawPath, "--ids", idsPath, "--json"])) as? [String: Any]
@@ -166,14 +170,18 @@ final class ClientCommandTests: XCTestCase {
         let collection = daemon.directory + "/beir"
         try TinyBEIR.write(to: collection)
         let runPath = daemon.directory + "/run.trec"
-        let measures = try parseJSON(daemon.ok(["eval", "--corpus", collection, "--run", runPath, "-k", "3", "--json", "--quiet"])) as? [String: Any]
+        let measures =
+            try parseJSON(daemon.ok(["eval", "--corpus", collection, "--run", runPath, "-k", "3", "--json", "--quiet"]))
+            as? [String: Any]
         XCTAssertEqual(measures?["queries"] as? Int, TinyBEIR.queries.count)
         for name in ["nDCG@10", "MAP", "R@100"] {
             let value = try XCTUnwrap(measures?[name] as? Double, name)
             XCTAssertTrue((0...1).contains(value), "\(name) = \(value)")
         }
         // With k = 4 = the corpus size every relevant document is retrieved: R@100 is 1.
-        let full = try parseJSON(daemon.ok(["eval", "--corpus", collection, "--no-index", "-k", "4", "--json", "--quiet"])) as? [String: Any]
+        let full =
+            try parseJSON(daemon.ok(["eval", "--corpus", collection, "--no-index", "-k", "4", "--json", "--quiet"]))
+            as? [String: Any]
         XCTAssertEqual(try XCTUnwrap(full?["R@100"] as? Double), 1, accuracy: 1e-12)
 
         let lines = try String(contentsOfFile: runPath, encoding: .utf8).split(separator: "\n")

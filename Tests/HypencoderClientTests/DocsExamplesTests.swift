@@ -28,7 +28,8 @@ final class DocsExamplesTests: XCTestCase {
     private static func firstShellBlock(_ markdown: String) throws -> [String] {
         let lines = markdown.components(separatedBy: "\n")
         guard let start = lines.firstIndex(of: "```sh"),
-              let end = lines[(start + 1)...].firstIndex(of: "```") else {
+            let end = lines[(start + 1)...].firstIndex(of: "```")
+        else {
             throw ClientTestFailure("no ```sh block in Docs/clients.md")
         }
         return Array(lines[(start + 1)..<end])
@@ -47,7 +48,11 @@ final class DocsExamplesTests: XCTestCase {
                 quote = character
                 inWord = true
             } else if character == " " {
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = ""
+                    inWord = false
+                }
             } else {
                 current.append(character)
                 inWord = true

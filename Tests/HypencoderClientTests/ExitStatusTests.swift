@@ -10,10 +10,12 @@ final class ExitStatusTests: XCTestCase {
 
     func testUsageErrorsExit64WithoutNeedingADaemon() throws {
         let socket = ["--socket", "/tmp/hcc-no-daemon-here.sock"]
-        for arguments in [[], ["bogus"], ["search"], ["search", "q", "-k", "0"], ["search", "q", "--frobnicate"],
-                          ["search", "q", "--exact", "--approximate"], ["search", "q", "--include", "vectors"],
-                          ["score", "q"], ["import", "--ids", "x"], ["call", "m", "[1"], ["call", "m", "42"],
-                          ["eval"], ["delete"]] {
+        for arguments in [
+            [], ["bogus"], ["search"], ["search", "q", "-k", "0"], ["search", "q", "--frobnicate"],
+            ["search", "q", "--exact", "--approximate"], ["search", "q", "--include", "vectors"],
+            ["score", "q"], ["import", "--ids", "x"], ["call", "m", "[1"], ["call", "m", "42"],
+            ["eval"], ["delete"],
+        ] {
             let outcome = try client(socket + arguments)
             XCTAssertEqual(outcome.status, 64, "\(arguments): \(outcome.stderr)")
             XCTAssertFalse(outcome.stderr.isEmpty, "\(arguments) printed no reason")
@@ -25,8 +27,10 @@ final class ExitStatusTests: XCTestCase {
         let overview = try client(["--help"])
         XCTAssertEqual(overview.status, 0)
         XCTAssertTrue(overview.stdout.contains("69  cannot connect"), overview.stdout)
-        for command in ["status", "info", "search", "score", "add", "delete", "get", "import",
-                        "checkpoint", "compact", "call", "eval"] {
+        for command in [
+            "status", "info", "search", "score", "add", "delete", "get", "import",
+            "checkpoint", "compact", "call", "eval",
+        ] {
             let outcome = try client([command, "--help"])
             XCTAssertEqual(outcome.status, 0, command)
             XCTAssertTrue(outcome.stdout.hasPrefix("usage: hypencoder \(command)"), "\(command): \(outcome.stdout)")
@@ -58,7 +62,8 @@ final class ExitStatusTests: XCTestCase {
     func testBadInputFilesExit65Or66AndNameTheLine() throws {
         let daemon = try TestDaemon()
         let file = daemon.directory + "/bad.jsonl"
-        try "{\"id\": \"a\", \"text\": \"ok\"}\n{\"id\": \"b\", \"text\": 5}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "{\"id\": \"a\", \"text\": \"ok\"}\n{\"id\": \"b\", \"text\": 5}\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let typed = try daemon.client(["add", file, "--quiet"])
         XCTAssertEqual(typed.status, 65)
         XCTAssertTrue(typed.stderr.contains("bad.jsonl:2") && typed.stderr.contains("\"text\""), typed.stderr)
@@ -77,7 +82,9 @@ final class ExitStatusTests: XCTestCase {
         npy += Data(header.utf8) + Data(count: 256)
         try npy.write(to: URL(fileURLWithPath: daemon.directory + "/v.npy"))
         try "a\n".write(toFile: daemon.directory + "/ids.txt", atomically: true, encoding: .utf8)
-        let lying = try daemon.client(["import", "--vectors", daemon.directory + "/v.npy", "--ids", daemon.directory + "/ids.txt"])
+        let lying = try daemon.client([
+            "import", "--vectors", daemon.directory + "/v.npy", "--ids", daemon.directory + "/ids.txt",
+        ])
         XCTAssertEqual(lying.status, 65, lying.stderr)
         XCTAssertTrue(lying.stderr.contains("v.npy"), lying.stderr)
     }

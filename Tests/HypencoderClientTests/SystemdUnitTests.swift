@@ -26,8 +26,9 @@ final class SystemdUnitTests: XCTestCase {
             paths.append(scratch + "/" + name)
         }
         try FileManager.default.createDirectory(atPath: scratch + "/run", withIntermediateDirectories: true)
-        let outcome = try runProcess("/usr/bin/systemd-analyze", (user ? ["--user"] : []) + ["verify"] + paths,
-                                     environment: ["XDG_RUNTIME_DIR": scratch + "/run"])
+        let outcome = try runProcess(
+            "/usr/bin/systemd-analyze", (user ? ["--user"] : []) + ["verify"] + paths,
+            environment: ["XDG_RUNTIME_DIR": scratch + "/run"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr + outcome.stdout)
         XCTAssertFalse(outcome.stderr.contains("hypencoder"), "warnings about our units:\n\(outcome.stderr)")
     }
@@ -62,15 +63,19 @@ final class SystemdUnitTests: XCTestCase {
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         let log = directory + "/activate.log"
         // Without --accept, systemd-socket-activate execs the daemon in its own process.
-        let activator = try SpawnedProcess("/usr/bin/systemd-socket-activate",
-                                           ["--listen=" + socket, try ClientTestPaths.product("hypencoderd"),
-                                            "--model", ClientTestPaths.smallModel, "--index", directory + "/index"],
-                                           environment: environment, logPath: log)
+        let activator = try SpawnedProcess(
+            "/usr/bin/systemd-socket-activate",
+            [
+                "--listen=" + socket, try ClientTestPaths.product("hypencoderd"),
+                "--model", ClientTestPaths.smallModel, "--index", directory + "/index",
+            ],
+            environment: environment, logPath: log)
         // The socket exists once the activator listens; the daemon starts on our first connection.
         let deadline = Date().addingTimeInterval(ClientTestPaths.timeout)
         while !FileManager.default.fileExists(atPath: socket) {
             guard activator.isRunning, Date() < deadline else {
-                throw ClientTestFailure("systemd-socket-activate did not listen: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+                throw ClientTestFailure(
+                    "systemd-socket-activate did not listen: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
             usleep(2_000)
         }
@@ -80,7 +85,8 @@ final class SystemdUnitTests: XCTestCase {
         let index = (try parseJSON(status.stdout) as? [String: Any])?["index"] as? [String: Any]
         XCTAssertEqual(index?["documents"] as? Int, 0)
 
-        let added = try runProcess(hypencoder, ["--socket", socket, "add", "-", "--quiet"], stdin: "{\"id\": \"s\", \"text\": \"activated\"}\n")
+        let added = try runProcess(
+            hypencoder, ["--socket", socket, "add", "-", "--quiet"], stdin: "{\"id\": \"s\", \"text\": \"activated\"}\n")
         XCTAssertEqual(added.status, 0, added.stderr)
         // SIGTERM drains and exits 0, leaving the socket file to its owner (here the activator's path).
         kill(activator.pid, SIGTERM)

@@ -35,7 +35,9 @@ final class BackpressureTests: XCTestCase {
                 // Partial write: finish this chunk blocking-free by retrying the rest.
                 var offset = n
                 while offset < chunk.count {
-                    let m = chunk[offset...].withUnsafeBytes { Foundation.send(greedy.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    let m = chunk[offset...].withUnsafeBytes {
+                        Foundation.send(greedy.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                    }
                     if m > 0 { offset += m } else { usleep(2000) }
                 }
                 sentRequests += 100

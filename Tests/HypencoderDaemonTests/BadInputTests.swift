@@ -39,10 +39,12 @@ final class BadInputTests: XCTestCase {
         let method = try reply(to: Array(#"{"jsonrpc":"2.0","id":1,"method":5}"#.utf8))
         XCTAssertEqual(method?.errorCode, RPCError.Code.invalidRequest)
         XCTAssertEqual(method?["id"], 1)
-        let params = try reply(to: Array(#"{"jsonrpc":"2.0","id":2,"method":"debug/sleep","params":{"milliseconds":"soon"}}"#.utf8))
+        let params = try reply(
+            to: Array(#"{"jsonrpc":"2.0","id":2,"method":"debug/sleep","params":{"milliseconds":"soon"}}"#.utf8))
         XCTAssertEqual(params?.errorCode, RPCError.Code.invalidParams)
         XCTAssertTrue(params?.errorMessage.contains("params.milliseconds") ?? false, params?.errorMessage ?? "")
-        let unknownField = try reply(to: Array(#"{"jsonrpc":"2.0","id":3,"method":"debug/sleep","params":{"milliseconds":0,"sleepy":1}}"#.utf8))
+        let unknownField = try reply(
+            to: Array(#"{"jsonrpc":"2.0","id":3,"method":"debug/sleep","params":{"milliseconds":0,"sleepy":1}}"#.utf8))
         XCTAssertTrue(unknownField?.errorMessage.contains("params.sleepy") ?? false, unknownField?.errorMessage ?? "")
         let version = try reply(to: Array(#"{"jsonrpc":"1.0","id":4,"method":"server/status"}"#.utf8))
         XCTAssertEqual(version?.errorCode, RPCError.Code.invalidRequest)

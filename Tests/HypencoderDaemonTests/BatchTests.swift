@@ -11,7 +11,8 @@ final class BatchTests: XCTestCase {
 
     func testBatchRepliesOnceWithEveryRequestAndNoNotification() throws {
         let client = try daemon.connect()
-        try client.sendRaw("""
+        try client.sendRaw(
+            """
             [{"jsonrpc":"2.0","id":"slow","method":"debug/sleep","params":{"milliseconds":50}},\
             {"jsonrpc":"2.0","method":"debug/sleep","params":{"milliseconds":0}},\
             {"jsonrpc":"2.0","id":2,"method":"no/such"},\
@@ -33,7 +34,9 @@ final class BatchTests: XCTestCase {
 
     func testBatchOfNotificationsGetsNoReply() throws {
         let client = try daemon.connect()
-        try client.sendRaw(#"[{"jsonrpc":"2.0","method":"debug/sleep","params":{"milliseconds":0}},{"jsonrpc":"2.0","method":"no/such"}]"# + "\n")
+        try client.sendRaw(
+            #"[{"jsonrpc":"2.0","method":"debug/sleep","params":{"milliseconds":0}},{"jsonrpc":"2.0","method":"no/such"}]"# + "\n"
+        )
         try client.sendRaw(#"{"jsonrpc":"2.0","method":"server/status"}"# + "\n")
         // The first thing to arrive is the reply to the next request: nothing came before it.
         let reply = try client.call("debug/sleep", ["milliseconds": 0])

@@ -1,6 +1,7 @@
 import Foundation
 import HypencoderRPC
 import XCTest
+
 @testable import HypencoderDaemon
 
 /// Flag and config-file parsing, in process (the daemon tests cover them end to end).
@@ -14,18 +15,21 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testDefaultSocketPathFollowsTheDocumentedOrder() {
-        XCTAssertEqual(DaemonConfiguration.defaultSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"]),
-                       "/run/user/1000/hypencoder.sock")
+        XCTAssertEqual(
+            DaemonConfiguration.defaultSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"]),
+            "/run/user/1000/hypencoder.sock")
         let fallback = DaemonConfiguration.defaultSocketPath(environment: [:])
         XCTAssertEqual(fallback, getuid() == 0 ? "/run/hypencoder/hypencoder.sock" : "/tmp/hypencoder-\(getuid()).sock")
     }
 
     func testFlagsSetEveryOption() throws {
-        let c = try load(["--model", "/m", "--index", "/i", "--socket", "/s.sock", "--socket-mode", "0660",
-                          "--allow-uid", "1,2", "--allow-uid", "3", "--allow-gid", "7", "--workers", "3",
-                          "--log-level", "debug", "--max-message-bytes", "4096", "--max-batch", "8",
-                          "--max-in-flight", "9", "--max-connections", "10", "--max-unsent-bytes", "65536",
-                          "--max-json-depth", "12", "--drain-timeout=2.5", "--debug-methods"])
+        let c = try load([
+            "--model", "/m", "--index", "/i", "--socket", "/s.sock", "--socket-mode", "0660",
+            "--allow-uid", "1,2", "--allow-uid", "3", "--allow-gid", "7", "--workers", "3",
+            "--log-level", "debug", "--max-message-bytes", "4096", "--max-batch", "8",
+            "--max-in-flight", "9", "--max-connections", "10", "--max-unsent-bytes", "65536",
+            "--max-json-depth", "12", "--drain-timeout=2.5", "--debug-methods",
+        ])
         XCTAssertEqual(c.modelDirectory, "/m")
         XCTAssertEqual(c.indexDirectory, "/i")
         XCTAssertEqual(c.socketPath, "/s.sock")
@@ -63,7 +67,8 @@ final class ConfigurationTests: XCTestCase {
         var histogram = LatencyHistogram()
         XCTAssertNil(histogram.percentile(0.5))
         for micros in 1...100 { histogram.record(microseconds: Double(micros)) }
-        let p50 = histogram.percentile(0.5) ?? 0, p99 = histogram.percentile(0.99) ?? 0
+        let p50 = histogram.percentile(0.5) ?? 0
+        let p99 = histogram.percentile(0.99) ?? 0
         // At most one bucket (a factor 2^(1/4)) above the true value, never below it.
         XCTAssertGreaterThanOrEqual(p50, 50)
         XCTAssertLessThanOrEqual(p50, 50 * pow(2, 0.25))

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderDaemon
 
 /// Without `--model`, the daemon takes `$HYPENCODER_MODEL`, else the default-model link
@@ -15,8 +16,9 @@ final class DefaultModelTests: XCTestCase {
 
     func testEnvironmentVariableWinsOverTheLink() throws {
         let home = try temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: home + "/.local/share/hypencoder/default-model",
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: home + "/.local/share/hypencoder/default-model",
+            withIntermediateDirectories: true)
         let c = try load([], ["HYPENCODER_MODEL": "/models/mine", "HOME": home])
         XCTAssertEqual(c.modelDirectory, "/models/mine")
         XCTAssertEqual(c.modelOrigin, "$HYPENCODER_MODEL")
@@ -34,12 +36,15 @@ final class DefaultModelTests: XCTestCase {
         let target = try temporaryDirectory()
         try FileManager.default.createDirectory(atPath: data + "/hypencoder", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: data + "/hypencoder/default-model", withDestinationPath: target)
-        XCTAssertEqual(try load([], ["XDG_DATA_HOME": data, "HOME": "/nonexistent"]).modelDirectory,
-                       data + "/hypencoder/default-model")
-        XCTAssertEqual(DefaultModelLocation.wellKnownPath(environment: ["HOME": "/home/u"]),
-                       "/home/u/.local/share/hypencoder/default-model")
-        XCTAssertEqual(DefaultModelLocation.wellKnownPath(environment: ["HOME": "/home/u", "XDG_DATA_HOME": "relative"]),
-                       "/home/u/.local/share/hypencoder/default-model", "a relative XDG_DATA_HOME is ignored")
+        XCTAssertEqual(
+            try load([], ["XDG_DATA_HOME": data, "HOME": "/nonexistent"]).modelDirectory,
+            data + "/hypencoder/default-model")
+        XCTAssertEqual(
+            DefaultModelLocation.wellKnownPath(environment: ["HOME": "/home/u"]),
+            "/home/u/.local/share/hypencoder/default-model")
+        XCTAssertEqual(
+            DefaultModelLocation.wellKnownPath(environment: ["HOME": "/home/u", "XDG_DATA_HOME": "relative"]),
+            "/home/u/.local/share/hypencoder/default-model", "a relative XDG_DATA_HOME is ignored")
     }
 
     func testNoModelWhenNothingIsThere() throws {
@@ -48,8 +53,9 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertNil(try load([], ["HOME": empty, "HYPENCODER_MODEL": ""]).modelDirectory)
         // A dangling link (the model it pointed at was removed) means no default model.
         try FileManager.default.createDirectory(atPath: empty + "/.local/share/hypencoder", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: empty + "/.local/share/hypencoder/default-model",
-                                                   withDestinationPath: empty + "/gone")
+        try FileManager.default.createSymbolicLink(
+            atPath: empty + "/.local/share/hypencoder/default-model",
+            withDestinationPath: empty + "/gone")
         XCTAssertNil(try load([], ["HOME": empty]).modelDirectory)
         XCTAssertNil(try load([], [:]).modelDirectory)
     }

@@ -5,8 +5,10 @@ import XCTest
 /// Every configured limit is reported as a JSON-RPC error that names it (`data.limit`),
 /// and the daemon keeps serving others afterwards.
 final class LimitTests: XCTestCase {
-    private func assertLimit(_ reply: JSONValue?, _ name: String, max: Int64,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertLimit(
+        _ reply: JSONValue?, _ name: String, max: Int64,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(reply?.errorCode, RPCError.Code.limitExceeded, "\(String(describing: reply))", file: file, line: line)
         XCTAssertEqual(reply?["error"]?["data"]?["limit"]?.stringValue, name, file: file, line: line)
         XCTAssertEqual(reply?["error"]?["data"]?["max"]?.int64Value, max, file: file, line: line)
@@ -16,7 +18,8 @@ final class LimitTests: XCTestCase {
     func testMessageSizeLimitAnswersThenCloses() throws {
         let daemon = try DaemonProcess(["--debug-methods", "--max-message-bytes", "1024"])
         let client = try daemon.connect()
-        let big = #"{"jsonrpc":"2.0","id":1,"method":"debug/sleep","params":{"pad":""# + String(repeating: "x", count: 2000) + "\"}}\n"
+        let big =
+            #"{"jsonrpc":"2.0","id":1,"method":"debug/sleep","params":{"pad":""# + String(repeating: "x", count: 2000) + "\"}}\n"
         try client.sendRaw(big)
         let messages = try client.readUntilClosed()
         XCTAssertEqual(messages.count, 1)

@@ -86,7 +86,8 @@ final class ModelAndIndexTests: XCTestCase {
         let weights = full["weights"]?["layers"]?.arrayValue ?? []
         XCTAssertEqual(weights.count, layers.count)
         let first = try Float32Base64.decode(weights.first?["weight"]?.stringValue ?? "")
-        let inputs = layers.first?["inputs"]?.int64Value ?? 0, outputs = layers.first?["outputs"]?.int64Value ?? 0
+        let inputs = layers.first?["inputs"]?.int64Value ?? 0
+        let outputs = layers.first?["outputs"]?.int64Value ?? 0
         XCTAssertEqual(Int64(first.count), inputs * outputs)
     }
 
@@ -94,12 +95,15 @@ final class ModelAndIndexTests: XCTestCase {
         let indexDirectory = try temporaryDirectory() + "/index"
         var daemon = try startDaemon(index: indexDirectory)
         var client = try daemon.connect()
-        let texts = ["hypernetworks write the weights of a small scoring network",
-                     "the cat sat on the mat", "retrieval with neural networks", "a recipe for bread"]
+        let texts = [
+            "hypernetworks write the weights of a small scoring network",
+            "the cat sat on the mat", "retrieval with neural networks", "a recipe for bread",
+        ]
         var documents: [JSONValue] = texts.enumerated().map { i, text in
             ["id": .string("doc-\(i)"), "text": .string(text), "metadata": ["n": .integer(Int64(i))]]
         }
-        let vector = try client.result("encode/documents", ["texts": ["a given vector"], "encoding": "base64"])["vectors"]?.arrayValue?[0]
+        let vector = try client.result("encode/documents", ["texts": ["a given vector"], "encoding": "base64"])["vectors"]?
+            .arrayValue?[0]
         documents.append(["id": "vec", "vector": vector ?? .null])
         let added = try client.result("index/add", ["documents": .array(documents)])
         XCTAssertEqual(added["added"], 5)
@@ -119,11 +123,13 @@ final class ModelAndIndexTests: XCTestCase {
         }
 
         // Scoring by id uses the stored vector: the same as scoring that vector directly.
-        let stored = try client.result("index/get", ["ids": ["doc-1", "missing"], "include": ["vector", "text"], "encoding": "base64"])
+        let stored = try client.result(
+            "index/get", ["ids": ["doc-1", "missing"], "include": ["vector", "text"], "encoding": "base64"])
         XCTAssertEqual(stored["documents"]?.arrayValue?[1], .null)
         XCTAssertEqual(stored["documents"]?.arrayValue?[0]["text"]?.stringValue, texts[1])
         let storedVector = stored["documents"]?.arrayValue?[0]["vector"] ?? .null
-        let byID = try client.result("score", ["query": "cats", "documents": [["id": "doc-1"], ["vector": storedVector], ["id": "missing"]]])
+        let byID = try client.result(
+            "score", ["query": "cats", "documents": [["id": "doc-1"], ["vector": storedVector], ["id": "missing"]]])
         let pair = byID["scores"]?.arrayValue ?? []
         XCTAssertEqual(pair[0], pair[1])
         XCTAssertEqual(pair[2], .null, "an unknown id scores null")
@@ -134,11 +140,16 @@ final class ModelAndIndexTests: XCTestCase {
         // On four documents the graph reaches all of them: approximate equals exact.
         let exact = try client.result("search", ["query": "x", "k": 4])
         for traversal in ["improved", "paper"] {
-            let approximate = try client.result("search", ["query": "x", "k": 4, "mode": "approximate",
-                                                           "params": ["traversal": .string(traversal), "entryPoints": 2]])
+            let approximate = try client.result(
+                "search",
+                [
+                    "query": "x", "k": 4, "mode": "approximate",
+                    "params": ["traversal": .string(traversal), "entryPoints": 2],
+                ])
             // Same documents in the same order; the scores agree to float rounding (the graph
             // scores a few documents per GEMM call, exact search a block, so sums differ in order).
-            let found = approximate["results"]?.arrayValue ?? [], expected = exact["results"]?.arrayValue ?? []
+            let found = approximate["results"]?.arrayValue ?? []
+            let expected = exact["results"]?.arrayValue ?? []
             XCTAssertEqual(found.map { $0["id"] }, expected.map { $0["id"] }, traversal)
             for (a, e) in zip(found, expected) {
                 let (x, y) = (a["score"]?.doubleValue ?? .nan, e["score"]?.doubleValue ?? .nan)
@@ -194,8 +205,10 @@ final class ModelAndIndexTests: XCTestCase {
     func testModelMethodsWithoutAModelSayWhatIsMissing() throws {
         let daemon = try DaemonProcess()
         let client = try daemon.connect()
-        let calls: [(String, JSONValue)] = [("model/info", [:]), ("encode/query", ["text": "x"]),
-                                            ("search", ["query": "x"]), ("index/stats", [:])]
+        let calls: [(String, JSONValue)] = [
+            ("model/info", [:]), ("encode/query", ["text": "x"]),
+            ("search", ["query": "x"]), ("index/stats", [:]),
+        ]
         for (method, params) in calls {
             let reply = try client.call(method, params)
             XCTAssertTrue([-32020, -32021].contains(reply.errorCode ?? 0), "\(method): \(reply)")

@@ -18,20 +18,27 @@ final class SchemaConformanceTests: XCTestCase {
     }
 
     /// Calls `method` and checks the params sent and the result received against the schema.
-    private func check(_ client: RPCClient, _ method: String, _ params: JSONValue? = nil,
-                       schema document: JSONValue, methods: [String: JSONValue],
-                       file: StaticString = #filePath, line: UInt = #line) throws {
-        guard let description = methods[method] else { return XCTFail("\(method) missing from the schema", file: file, line: line) }
+    private func check(
+        _ client: RPCClient, _ method: String, _ params: JSONValue? = nil,
+        schema document: JSONValue, methods: [String: JSONValue],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        guard let description = methods[method] else {
+            return XCTFail("\(method) missing from the schema", file: file, line: line)
+        }
         let validator = SchemaValidator(document: document)
         if let params {
-            var properties = JSONObject(), required: [JSONValue] = []
+            var properties = JSONObject()
+            var required: [JSONValue] = []
             for param in description["params"]?.arrayValue ?? [] {
                 guard let name = param["name"]?.stringValue else { continue }
                 properties[name] = param["schema"] ?? [:]
                 if param["required"] == true { required.append(.string(name)) }
             }
-            let paramsSchema: JSONValue = ["type": "object", "properties": .object(properties),
-                                           "required": .array(required), "additionalProperties": false]
+            let paramsSchema: JSONValue = [
+                "type": "object", "properties": .object(properties),
+                "required": .array(required), "additionalProperties": false,
+            ]
             let problems = validator.validate(params, against: paramsSchema, path: "params")
             XCTAssertTrue(problems.isEmpty, "\(method) params: \(problems)", file: file, line: line)
         }
@@ -59,8 +66,9 @@ final class SchemaConformanceTests: XCTestCase {
         try check(client, "debug/sleep", ["milliseconds": 1, "workDoneToken": "t"], schema: document, methods: methods)
         let validator = SchemaValidator(document: document)
         for notification in client.notifications {
-            let problems = validator.validate(notification["params"] ?? .null,
-                                              against: ["$ref": "#/components/schemas/ProgressNotification"])
+            let problems = validator.validate(
+                notification["params"] ?? .null,
+                against: ["$ref": "#/components/schemas/ProgressNotification"])
             XCTAssertTrue(problems.isEmpty, "$/progress: \(problems)")
         }
         try check(client, "server/status", nil, schema: document, methods: methods)
@@ -71,18 +79,31 @@ final class SchemaConformanceTests: XCTestCase {
     func testModelAndIndexResultsConform() throws {
         try ModelAndIndexTests.requireModel()
         let (document, methods) = try loadSchema()
-        let daemon = try DaemonProcess(["--model", ModelAndIndexTests.modelDirectory,
-                                        "--index", try temporaryDirectory() + "/index"])
+        let daemon = try DaemonProcess([
+            "--model", ModelAndIndexTests.modelDirectory,
+            "--index", try temporaryDirectory() + "/index",
+        ])
         let client = try daemon.connect()
         try check(client, "model/info", nil, schema: document, methods: methods)
         try check(client, "encode/query", ["text": "hello", "includeWeights": true], schema: document, methods: methods)
         try check(client, "encode/documents", ["texts": ["a", "b"], "encoding": "base64"], schema: document, methods: methods)
         try check(client, "encode/documents", ["texts": ["a"]], schema: document, methods: methods)
-        try check(client, "index/add", ["documents": [["id": "a", "text": "first", "metadata": ["k": 1]],
-                                                      ["id": "b", "text": "second"]]], schema: document, methods: methods)
-        try check(client, "search", ["query": "first", "k": 2, "include": ["text", "metadata"]], schema: document, methods: methods)
-        try check(client, "score", ["query": "q", "documents": [["id": "a"], ["text": "t"], ["id": "zz"]]], schema: document, methods: methods)
-        try check(client, "index/get", ["ids": ["a", "zz"], "include": ["text", "metadata", "vector"]], schema: document, methods: methods)
+        try check(
+            client, "index/add",
+            [
+                "documents": [
+                    ["id": "a", "text": "first", "metadata": ["k": 1]],
+                    ["id": "b", "text": "second"],
+                ]
+            ], schema: document, methods: methods)
+        try check(
+            client, "search", ["query": "first", "k": 2, "include": ["text", "metadata"]], schema: document, methods: methods)
+        try check(
+            client, "score", ["query": "q", "documents": [["id": "a"], ["text": "t"], ["id": "zz"]]], schema: document,
+            methods: methods)
+        try check(
+            client, "index/get", ["ids": ["a", "zz"], "include": ["text", "metadata", "vector"]], schema: document,
+            methods: methods)
         try check(client, "index/stats", nil, schema: document, methods: methods)
         try check(client, "index/delete", ["ids": ["b"]], schema: document, methods: methods)
         try check(client, "index/checkpoint", nil, schema: document, methods: methods)

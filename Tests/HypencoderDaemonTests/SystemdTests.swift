@@ -52,8 +52,10 @@ final class SystemdTests: XCTestCase {
         posix_spawn_file_actions_adddup2(&actions, listenFD, 3)
         posix_spawn_file_actions_addopen(&actions, 2, directory + "/daemon.log", O_WRONLY | O_CREAT, 0o644)
         let unusedPath = directory + "/not-used.sock"
-        let arguments = ["/bin/sh", "-c", "export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\"",
-                         try DaemonProcess.executable(), "--socket", unusedPath]
+        let arguments = [
+            "/bin/sh", "-c", "export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\"",
+            try DaemonProcess.executable(), "--socket", unusedPath,
+        ]
         var pid: pid_t = 0
         let status = withCStrings(arguments) { argv in
             withCStrings(ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }) { envp in
@@ -61,7 +63,12 @@ final class SystemdTests: XCTestCase {
             }
         }
         XCTAssertEqual(status, 0)
-        defer { if kill(pid, 0) == 0 { kill(pid, SIGKILL); waitpid(pid, nil, 0) } }
+        defer {
+            if kill(pid, 0) == 0 {
+                kill(pid, SIGKILL)
+                waitpid(pid, nil, 0)
+            }
+        }
 
         let client = try RPCClient(path: path)
         XCTAssertNotNil(try client.result("server/status")["version"], "served on the inherited socket")

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 /// Damaged index files must produce an `IndexError` naming the file — never a crash and
@@ -8,7 +9,11 @@ final class CorruptFileTests: XCTestCase {
     private func makeIndex() throws -> String {
         let directory = makeTemporaryDirectory(self)
         let index = try DocumentIndex.open(directory: directory, fingerprint: "m", dimension: 3)
-        try index.upsert((0..<6).map { DocumentUpsert(id: "d\($0)", vector: [Float($0), 1, 2], metadata: Array("{\"n\":\($0)}".utf8), text: "text \($0)") })
+        try index.upsert(
+            (0..<6).map {
+                DocumentUpsert(
+                    id: "d\($0)", vector: [Float($0), 1, 2], metadata: Array("{\"n\":\($0)}".utf8), text: "text \($0)")
+            })
         try index.checkpoint()
         try index.upsert([DocumentUpsert(id: "late", vector: [9, 9, 9])])
         index.close()
@@ -34,7 +39,7 @@ final class CorruptFileTests: XCTestCase {
             for length in 0..<cuts {
                 try Data(original.prefix(length)).write(to: URL(fileURLWithPath: "\(directory)/\(name)"))
                 XCTAssertIndexError(try self.open(directory)) { error in
-                    if case let .corruptFile(path, _) = error { return path.hasSuffix(name) }
+                    if case .corruptFile(let path, _) = error { return path.hasSuffix(name) }
                     return false
                 }
             }
@@ -80,7 +85,7 @@ final class CorruptFileTests: XCTestCase {
         }
         try mutate("\(directory)/wal-1.log") { $0[WriteAheadLog.headerSize + 2] ^= 0x20 }
         XCTAssertIndexError(try self.open(directory)) {
-            if case let .logCorrupted(path, 0, _) = $0 { return path.hasSuffix("wal-1.log") }
+            if case .logCorrupted(let path, 0, _) = $0 { return path.hasSuffix("wal-1.log") }
             return false
         }
         var options = IndexOptions()
@@ -94,7 +99,7 @@ final class CorruptFileTests: XCTestCase {
         let directory = try makeIndex()
         try FileManager.default.removeItem(atPath: "\(directory)/MANIFEST")
         XCTAssertIndexError(try self.open(directory)) {
-            if case let .corruptFile(path, reason) = $0 { return path.hasSuffix("MANIFEST") && reason.contains("logs exist") }
+            if case .corruptFile(let path, let reason) = $0 { return path.hasSuffix("MANIFEST") && reason.contains("logs exist") }
             return false
         }
     }

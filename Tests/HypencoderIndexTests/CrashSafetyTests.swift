@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderIndex
 
 /// Runs `IndexCrashWriter` (Tests/IndexCrashWriter/main.swift) as a real child process, kills
@@ -17,8 +18,10 @@ final class CrashSafetyTests: XCTestCase {
     /// The built `IndexCrashWriter`, which SwiftPM puts beside the test bundle.
     private func writerExecutable() throws -> String {
         let bundle = Bundle(for: CrashSafetyTests.self).bundleURL
-        let candidates = [bundle.deletingLastPathComponent(), bundle, Bundle.main.bundleURL,
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates = [
+            bundle.deletingLastPathComponent(), bundle, Bundle.main.bundleURL,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         for directory in candidates {
             let path = directory.appendingPathComponent("IndexCrashWriter").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -30,7 +33,8 @@ final class CrashSafetyTests: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -59,7 +63,9 @@ final class CrashSafetyTests: XCTestCase {
     func testEveryAcknowledgedUpdateSurvivesSIGKILL() throws {
         let executable: String
         do { executable = try writerExecutable() } catch {
-            return XCTFail("IndexCrashWriter is not built next to the test bundle (\(Bundle(for: CrashSafetyTests.self).bundleURL.path)); run `swift build --build-tests` first")
+            return XCTFail(
+                "IndexCrashWriter is not built next to the test bundle (\(Bundle(for: CrashSafetyTests.self).bundleURL.path)); run `swift build --build-tests` first"
+            )
         }
         let directory = makeTemporaryDirectory(self) + "/index"
         var random = TestRandom(state: seed)
@@ -84,9 +90,10 @@ final class CrashSafetyTests: XCTestCase {
             process.waitUntilExit()
             guardKill.cancel()
             printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let acknowledged = printed.split(separator: "\n").compactMap { line -> Int? in
-                line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
-            }.last ?? applied
+            let acknowledged =
+                printed.split(separator: "\n").compactMap { line -> Int? in
+                    line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
+                }.last ?? applied
             guard process.terminationReason == .uncaughtSignal else {
                 let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 return XCTFail("round \(round): writer exited by itself (status \(process.terminationStatus)): \(message)")
@@ -106,7 +113,9 @@ final class CrashSafetyTests: XCTestCase {
             } else if state == (try expectedState(executable, after: acknowledged + 1)) {
                 applied = acknowledged + 1
             } else {
-                return XCTFail("round \(round): after \(acknowledged) acknowledged operations the index matches neither that state nor the next one")
+                return XCTFail(
+                    "round \(round): after \(acknowledged) acknowledged operations the index matches neither that state nor the next one"
+                )
             }
         }
         XCTAssertGreaterThanOrEqual(applied, promised, "every round waited for its acknowledgements")

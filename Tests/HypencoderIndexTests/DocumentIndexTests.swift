@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 final class DocumentIndexTests: XCTestCase {
@@ -17,12 +18,15 @@ final class DocumentIndexTests: XCTestCase {
         XCTAssertEqual(added, UpdateCounts(added: 2))
         XCTAssertEqual(index.count, 2)
 
-        let replaced = try index.upsert([DocumentUpsert(id: "a", vector: [7, 8, 9], text: "alpha 2"),
-                                         DocumentUpsert(id: "c", vector: [0, 0, 1])])
+        let replaced = try index.upsert([
+            DocumentUpsert(id: "a", vector: [7, 8, 9], text: "alpha 2"),
+            DocumentUpsert(id: "c", vector: [0, 0, 1]),
+        ])
         XCTAssertEqual(replaced, UpdateCounts(added: 1, updated: 1))
         let got = index.get(ids: ["a", "missing", "b"])
-        XCTAssertEqual(got[0], StoredDocument(id: "a", vector: [7, 8, 9], metadata: nil, text: "alpha 2"),
-                       "replacing a document replaces metadata and text too")
+        XCTAssertEqual(
+            got[0], StoredDocument(id: "a", vector: [7, 8, 9], metadata: nil, text: "alpha 2"),
+            "replacing a document replaces metadata and text too")
         XCTAssertNil(got[1])
         XCTAssertEqual(got[2]?.vector, [4, 5, 6])
 
@@ -51,24 +55,33 @@ final class DocumentIndexTests: XCTestCase {
         func rejects(_ bad: DocumentUpsert, _ matches: (IndexError) -> Bool) {
             XCTAssertIndexError(try index.upsert([good, bad]), matches)
         }
-        rejects(DocumentUpsert(id: "", vector: [1, 2, 3])) { if case .invalidArgument = $0 { return true }; return false }
+        rejects(DocumentUpsert(id: "", vector: [1, 2, 3])) {
+            if case .invalidArgument = $0 { return true }
+            return false
+        }
         rejects(DocumentUpsert(id: "much-too-long", vector: [1, 2, 3])) {
-            if case let .limitExceeded(limit, 13, 8) = $0 { return limit.hasPrefix("maxIDBytes") }; return false
+            if case .limitExceeded(let limit, 13, 8) = $0 { return limit.hasPrefix("maxIDBytes") }
+            return false
         }
         rejects(DocumentUpsert(id: "d", vector: [1, 2])) {
-            if case .dimensionMismatch(3, 2, _) = $0 { return true }; return false
+            if case .dimensionMismatch(3, 2, _) = $0 { return true }
+            return false
         }
         rejects(DocumentUpsert(id: "n", vector: [1, .nan, 3])) {
-            if case let .invalidArgument(message) = $0 { return message.contains("position 1") }; return false
+            if case .invalidArgument(let message) = $0 { return message.contains("position 1") }
+            return false
         }
         rejects(DocumentUpsert(id: "t", vector: [1, 2, 3], text: String(repeating: "x", count: 11))) {
-            if case let .limitExceeded(limit, 11, 10) = $0 { return limit.hasPrefix("maxTextBytes") }; return false
+            if case .limitExceeded(let limit, 11, 10) = $0 { return limit.hasPrefix("maxTextBytes") }
+            return false
         }
         rejects(DocumentUpsert(id: "m", vector: [1, 2, 3], metadata: Array("[1,2]".utf8))) {
-            if case let .invalidArgument(message) = $0 { return message.contains("JSON object") }; return false
+            if case .invalidArgument(let message) = $0 { return message.contains("JSON object") }
+            return false
         }
         rejects(DocumentUpsert(id: "m", vector: [1, 2, 3], metadata: Array("{\"a\":\"0123456789abcdef\"}".utf8))) {
-            if case let .limitExceeded(limit, _, 20) = $0 { return limit.hasPrefix("maxMetadataBytes") }; return false
+            if case .limitExceeded(let limit, _, 20) = $0 { return limit.hasPrefix("maxMetadataBytes") }
+            return false
         }
         XCTAssertEqual(index.count, 0, "a rejected batch writes nothing")
     }
@@ -77,7 +90,9 @@ final class DocumentIndexTests: XCTestCase {
         let directory = makeTemporaryDirectory(self)
         do {
             let index = try open(directory)
-            try index.upsert([DocumentUpsert(id: "a", vector: [1, 2, 3], text: "t"), DocumentUpsert(id: "b", vector: [4, 5, 6])])
+            try index.upsert([
+                DocumentUpsert(id: "a", vector: [1, 2, 3], text: "t"), DocumentUpsert(id: "b", vector: [4, 5, 6]),
+            ])
             try index.delete(ids: ["a"])
             try index.upsert([DocumentUpsert(id: "c", vector: [7, 8, 9], metadata: Array("{}".utf8))])
             index.close()
@@ -85,7 +100,8 @@ final class DocumentIndexTests: XCTestCase {
         let reopened = try open(directory)
         XCTAssertEqual(reopened.recoveryReports.map(\.records), [3])
         XCTAssertEqual(Set(reopened.snapshot().ids()), ["b", "c"])
-        XCTAssertEqual(reopened.get(ids: ["c"])[0], StoredDocument(id: "c", vector: [7, 8, 9], metadata: Array("{}".utf8), text: nil))
+        XCTAssertEqual(
+            reopened.get(ids: ["c"])[0], StoredDocument(id: "c", vector: [7, 8, 9], metadata: Array("{}".utf8), text: nil))
     }
 
     func testCheckpointThenReopenAndKeepWriting() throws {
@@ -95,7 +111,9 @@ final class DocumentIndexTests: XCTestCase {
         do {
             let index = try open(directory, dimension: 8)
             for round in 0..<3 {
-                let batch = (0..<20).map { _ in DocumentUpsert(id: "d\(random.below(30))", vector: random.vector(8), text: "round \(round)") }
+                let batch = (0..<20).map { _ in
+                    DocumentUpsert(id: "d\(random.below(30))", vector: random.vector(8), text: "round \(round)")
+                }
                 try index.upsert(batch)
                 for document in batch { expected[document.id] = document.vector }
                 let victims = (0..<3).map { _ in "d\(random.below(30))" }
@@ -109,8 +127,9 @@ final class DocumentIndexTests: XCTestCase {
             index.close()
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        XCTAssertEqual(files, ["LOCK", "MANIFEST", "documents-2.bin", "graph-2.bin", "vectors-2.bin", "wal-2.log"],
-                       "a checkpoint removes the files it supersedes")
+        XCTAssertEqual(
+            files, ["LOCK", "MANIFEST", "documents-2.bin", "graph-2.bin", "vectors-2.bin", "wal-2.log"],
+            "a checkpoint removes the files it supersedes")
         let reopened = try open(directory, dimension: 8)
         XCTAssertEqual(reopened.count, expected.count)
         var seen: [String: [Float]] = [:]
@@ -139,8 +158,9 @@ final class DocumentIndexTests: XCTestCase {
         XCTAssertGreaterThan(index.statistics().logBytes, 0)
         XCTAssertEqual(after.count, 8)
         let scorer = DotScorer(query: [1, 1, 1])
-        XCTAssertEqual(try before.exactSearch(scorer: scorer, k: 8), try after.exactSearch(scorer: scorer, k: 8),
-                       "a snapshot taken before compaction still answers the same")
+        XCTAssertEqual(
+            try before.exactSearch(scorer: scorer, k: 8), try after.exactSearch(scorer: scorer, k: 8),
+            "a snapshot taken before compaction still answers the same")
         index.close()
         XCTAssertEqual(try open(directory).count, 7)
     }
@@ -149,10 +169,15 @@ final class DocumentIndexTests: XCTestCase {
         let directory = makeTemporaryDirectory(self)
         try open(directory).close()
         XCTAssertIndexError(try DocumentIndex.open(directory: directory, fingerprint: "other-model", dimension: 3)) {
-            if case let .fingerprintMismatch(expected, found, _) = $0 { return expected == "other-model" && found == self.fingerprint }
+            if case .fingerprintMismatch(let expected, let found, _) = $0 {
+                return expected == "other-model" && found == self.fingerprint
+            }
             return false
         }
-        XCTAssertIndexError(try self.open(directory, dimension: 4)) { if case .dimensionMismatch(4, 3, _) = $0 { return true }; return false }
+        XCTAssertIndexError(try self.open(directory, dimension: 4)) {
+            if case .dimensionMismatch(4, 3, _) = $0 { return true }
+            return false
+        }
 
         let manifestPath = directory + "/MANIFEST"
         let manifest = try Manifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: manifestPath))), path: manifestPath)
@@ -160,7 +185,9 @@ final class DocumentIndexTests: XCTestCase {
         newer.formatVersion = Manifest.currentFormatVersion + 1
         try Data(newer.encoded()).write(to: URL(fileURLWithPath: manifestPath))
         XCTAssertIndexError(try self.open(directory)) {
-            if case .unsupportedFormatVersion(_, Manifest.currentFormatVersion + 1, Manifest.currentFormatVersion) = $0 { return true }
+            if case .unsupportedFormatVersion(_, Manifest.currentFormatVersion + 1, Manifest.currentFormatVersion) = $0 {
+                return true
+            }
             return false
         }
     }
@@ -168,7 +195,10 @@ final class DocumentIndexTests: XCTestCase {
     func testSecondOpenOfTheSameDirectoryIsRefused() throws {
         let directory = makeTemporaryDirectory(self)
         let first = try open(directory)
-        XCTAssertIndexError(try self.open(directory)) { if case .directoryLocked = $0 { return true }; return false }
+        XCTAssertIndexError(try self.open(directory)) {
+            if case .directoryLocked = $0 { return true }
+            return false
+        }
         first.close()
     }
 
@@ -194,7 +224,9 @@ final class DocumentIndexTests: XCTestCase {
             // Reopening with another storage option keeps the type recorded in the manifest.
             let reopened = try open(directory)
             XCTAssertEqual(reopened.storage, storage)
-            let expected: [Float] = storage == .float16 ? vector.map { Float(Float16($0)) }
+            let expected: [Float] =
+                storage == .float16
+                ? vector.map { Float(Float16($0)) }
                 : vector.map { Float(bitPattern: UInt32(VectorStorageType.bfloat16Bits($0)) << 16) }
             XCTAssertEqual(reopened.get(ids: ["a"])[0]?.vector, expected)
             XCTAssertEqual(reopened.get(ids: ["b"])[0]?.vector, expected)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 final class ExactSearchTests: XCTestCase {
@@ -19,8 +20,9 @@ final class ExactSearchTests: XCTestCase {
         var options = IndexOptions()
         options.storage = storage
         options.searchBlockRows = blockRows
-        let index = try DocumentIndex.open(directory: makeTemporaryDirectory(self), fingerprint: "m",
-                                           dimension: dimension, options: options)
+        let index = try DocumentIndex.open(
+            directory: makeTemporaryDirectory(self), fingerprint: "m",
+            dimension: dimension, options: options)
         var random = TestRandom(state: 42)
         try index.upsert((0..<1500).map { DocumentUpsert(id: "doc\($0)", vector: random.vector(dimension)) })
         try index.checkpoint()
@@ -78,7 +80,8 @@ final class ExactSearchTests: XCTestCase {
         XCTAssertEqual(try index.exactSearch(scorer: DotScorer(query: [1, 0]), k: 10).map(\.id), ["b", "a"])
         XCTAssertEqual(try index.exactSearch(scorer: DotScorer(query: [1, 0]), k: 0), [])
         XCTAssertIndexError(try index.exactSearch(scorer: DotScorer(query: [1, 0, 0]), k: 1)) {
-            if case .dimensionMismatch(2, 3, "scorer") = $0 { return true }; return false
+            if case .dimensionMismatch(2, 3, "scorer") = $0 { return true }
+            return false
         }
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 /// Bulk import against files written by NumPy / safetensors / PyTorch
@@ -39,7 +40,7 @@ final class MatrixImportTests: XCTestCase {
         let index = try newIndex()
         for (name, phrase) in cases {
             XCTAssertIndexError(try index.importVectors(matrix: "\(fixtures)/\(name)", ids: "\(fixtures)/ids.txt")) {
-                if case let .importFailed(path, reason) = $0 { return path.hasSuffix(name) && reason.contains(phrase) }
+                if case .importFailed(let path, let reason) = $0 { return path.hasSuffix(name) && reason.contains(phrase) }
                 return false
             }
         }
@@ -59,13 +60,13 @@ final class MatrixImportTests: XCTestCase {
             let path = "\(directory)/ids\(number).txt"
             try content.write(toFile: path, atomically: true, encoding: .utf8)
             XCTAssertIndexError(try index.importVectors(matrix: matrix, ids: path)) {
-                if case let .importFailed(failedPath, reason) = $0 { return failedPath == path && reason.contains(phrase) }
+                if case .importFailed(let failedPath, let reason) = $0 { return failedPath == path && reason.contains(phrase) }
                 return false
             }
         }
         let wide = try DocumentIndex.open(directory: makeTemporaryDirectory(self), fingerprint: "m", dimension: 4)
         XCTAssertIndexError(try wide.importVectors(matrix: matrix, ids: "\(fixtures)/ids.txt")) {
-            if case let .importFailed(path, reason) = $0 { return path == matrix && reason.contains("3 columns") }
+            if case .importFailed(let path, let reason) = $0 { return path == matrix && reason.contains("3 columns") }
             return false
         }
     }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 final class SnapshotIsolationTests: XCTestCase {
@@ -32,10 +33,13 @@ final class SnapshotIsolationTests: XCTestCase {
                     var seen = Set<Float>()
                     snapshot.forEachDocument { seen.insert($0.vector[0]) }
                     if seen.count != 1 || snapshot.count != documents {
-                        shared.report("reader \(reader): snapshot mixes versions \(seen.sorted()) over \(snapshot.count) documents")
+                        shared.report(
+                            "reader \(reader): snapshot mixes versions \(seen.sorted()) over \(snapshot.count) documents")
                     }
                     let version = seen.first ?? -1
-                    if version < lastVersion { shared.report("reader \(reader): version went back from \(lastVersion) to \(version)") }
+                    if version < lastVersion {
+                        shared.report("reader \(reader): version went back from \(lastVersion) to \(version)")
+                    }
                     lastVersion = version
                     if let hits = try? snapshot.exactSearch(scorer: scorer, k: documents), Set(hits.map(\.score)).count != 1 {
                         shared.report("reader \(reader): search saw several versions")
@@ -87,10 +91,18 @@ final class SnapshotIsolationTests: XCTestCase {
         // Plain threads: blocked GCD workers would make the pool add threads only slowly.
         func spawn(_ body: @escaping @Sendable () -> Void) {
             writers.enter()
-            Thread { body(); writers.leave() }.start()
+            Thread {
+                body()
+                writers.leave()
+            }.start()
         }
         spawn {
-            do { try index.queue.exclusive { _ in started.signal(); release.wait() } } catch { shared.report("\(error)") }
+            do {
+                try index.queue.exclusive { _ in
+                    started.signal()
+                    release.wait()
+                }
+            } catch { shared.report("\(error)") }
         }
         started.wait()
         for writer in 0..<5 {
@@ -124,8 +136,24 @@ private final class SharedFlags: @unchecked Sendable {
     private var found: [String] = []
     private var stopped = false
 
-    var problems: [String] { lock.lock(); defer { lock.unlock() }; return found }
-    var finished: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-    func report(_ problem: String) { lock.lock(); found.append(problem); lock.unlock() }
-    func finish() { lock.lock(); stopped = true; lock.unlock() }
+    var problems: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return found
+    }
+    var finished: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+    func report(_ problem: String) {
+        lock.lock()
+        found.append(problem)
+        lock.unlock()
+    }
+    func finish() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
 }

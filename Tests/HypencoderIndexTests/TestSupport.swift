@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import HypencoderModel
+import XCTest
+
 @testable import HypencoderIndex
 
 /// A fresh directory under the system temporary directory, removed by `tearDown`.
@@ -44,7 +45,11 @@ final class MLPScorer: DocumentScorer, @unchecked Sendable {
     let w1: [Float], b1: [Float], w2: [Float]
     private let lock = NSLock()
     private var largest = 0
-    var largestBlock: Int { lock.lock(); defer { lock.unlock() }; return largest }
+    var largestBlock: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return largest
+    }
 
     init(dimension: Int, hidden: Int, seed: UInt64) {
         var random = TestRandom(state: seed)
@@ -66,7 +71,9 @@ final class MLPScorer: DocumentScorer, @unchecked Sendable {
     }
 
     func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
-        lock.lock(); largest = max(largest, count); lock.unlock()
+        lock.lock()
+        largest = max(largest, count)
+        lock.unlock()
         for row in 0..<count {
             into[row] = naive(Array(UnsafeBufferPointer(start: documents + row * dimension, count: dimension)))
         }
@@ -74,8 +81,10 @@ final class MLPScorer: DocumentScorer, @unchecked Sendable {
 }
 
 /// Asserts that `body` throws an `IndexError` matching `matches`, reporting what it got otherwise.
-func XCTAssertIndexError<T>(_ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line,
-                            _ matches: (IndexError) -> Bool) {
+func XCTAssertIndexError<T>(
+    _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line,
+    _ matches: (IndexError) -> Bool
+) {
     do {
         _ = try body()
         XCTFail("expected an IndexError, got a result", file: file, line: line)

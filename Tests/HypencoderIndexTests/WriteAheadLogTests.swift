@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderIndex
 
 final class WriteAheadLogTests: XCTestCase {
@@ -6,8 +7,10 @@ final class WriteAheadLogTests: XCTestCase {
 
     private func sampleEntries() -> [LogEntry] {
         [
-            .upsert([DocumentUpsert(id: "a", vector: [1, -2, 3.5], metadata: Array("{\"k\":1}".utf8), text: "héllo"),
-                     DocumentUpsert(id: "b", vector: [0, .leastNonzeroMagnitude, -0.0])]),
+            .upsert([
+                DocumentUpsert(id: "a", vector: [1, -2, 3.5], metadata: Array("{\"k\":1}".utf8), text: "héllo"),
+                DocumentUpsert(id: "b", vector: [0, .leastNonzeroMagnitude, -0.0]),
+            ]),
             .delete(["a", "zz"]),
             .upsert([DocumentUpsert(id: "ü-id", vector: [7, 8, 9], text: "")]),
         ]
@@ -93,7 +96,7 @@ final class WriteAheadLogTests: XCTestCase {
         bytes[boundaries[1] + WriteAheadLog.headerSize + 3] ^= 0x01
         try setBytes(bytes, path)
         XCTAssertIndexError(try replay(path)) { error in
-            if case let .logCorrupted(_, offset, _) = error { return offset == boundaries[1] }
+            if case .logCorrupted(_, let offset, _) = error { return offset == boundaries[1] }
             return false
         }
         XCTAssertEqual(try fileBytes(path), bytes, "refusing must not modify the log")
@@ -102,7 +105,7 @@ final class WriteAheadLogTests: XCTestCase {
     func testCorruptMiddleRecordCanBeTruncatedByPolicy() throws {
         let (path, boundaries) = try writeLog()
         var bytes = try fileBytes(path)
-        bytes[boundaries[1] + 4] ^= 0xFF // stored CRC of record 2
+        bytes[boundaries[1] + 4] ^= 0xFF  // stored CRC of record 2
         try setBytes(bytes, path)
         let (entries, report) = try replay(path, policy: .truncateAtFirstCorruption)
         XCTAssertEqual(entries, [sampleEntries()[0]])
@@ -112,10 +115,10 @@ final class WriteAheadLogTests: XCTestCase {
     func testCRCValidButUndecodableLastRecordIsNotMistakenForATornWrite() throws {
         let (path, boundaries) = try writeLog()
         let log = try WriteAheadLog(path: path)
-        try log.append([[9, 0, 0, 0, 0]]) // record kind 9 does not exist
+        try log.append([[9, 0, 0, 0, 0]])  // record kind 9 does not exist
         try log.sync()
         XCTAssertIndexError(try replay(path)) {
-            if case let .logCorrupted(_, offset, reason) = $0 { return offset == boundaries[3] && reason.contains("kind 9") }
+            if case .logCorrupted(_, let offset, let reason) = $0 { return offset == boundaries[3] && reason.contains("kind 9") }
             return false
         }
         let (entries, report) = try replay(path, policy: .truncateAtFirstCorruption)
@@ -134,7 +137,9 @@ final class WriteAheadLogTests: XCTestCase {
         small.maxRecordBytes = 64
         let entry = LogEntry.upsert([DocumentUpsert(id: "x", vector: [Float](repeating: 1, count: 32))])
         XCTAssertIndexError(try entry.encode(limits: small)) { error in
-            if case let .limitExceeded(limit, _, maximum) = error { return limit.hasPrefix("maxRecordBytes") && maximum == 64 }
+            if case .limitExceeded(let limit, _, let maximum) = error {
+                return limit.hasPrefix("maxRecordBytes") && maximum == 64
+            }
             return false
         }
     }
@@ -144,13 +149,13 @@ final class WriteAheadLogTests: XCTestCase {
         var tight = IndexLimits()
         tight.maxIDBytes = 3
         XCTAssertIndexError(try payload.withUnsafeBytes { try LogEntry.decode($0, path: "p", limits: tight) }) { error in
-            if case let .corruptFile(_, reason) = error { return reason.contains("maxIDBytes") }
+            if case .corruptFile(_, let reason) = error { return reason.contains("maxIDBytes") }
             return false
         }
         tight = IndexLimits()
         tight.maxDimension = 1
         XCTAssertIndexError(try payload.withUnsafeBytes { try LogEntry.decode($0, path: "p", limits: tight) }) { error in
-            if case let .corruptFile(_, reason) = error { return reason.contains("maxDimension") }
+            if case .corruptFile(_, let reason) = error { return reason.contains("maxDimension") }
             return false
         }
     }

@@ -1,3 +1,4 @@
+import CBLAS
 import XCTest
 
 @testable import HypencoderModel
@@ -31,5 +32,4 @@ final class BLASTests: XCTestCase {
     }
 }
 
-import CBLAS
 private func hcSelectCore(_ name: String) -> Int32 { hc_blas_select_core(name) }

@@ -74,12 +74,15 @@ final class BertEncoderTests: XCTestCase {
         var missing = weights
         missing["encoder.layer.1.output.dense.weight"] = nil
         XCTAssertThrowsError(try BertEncoder(config: tinyBert, weights: missing, namePrefix: "query_encoder.transformer.")) {
-            XCTAssertEqual($0 as? ModelError, .missingTensor(key: "query_encoder.transformer.encoder.layer.1.output.dense.weight", expectedShape: [16, 24]))
+            XCTAssertEqual(
+                $0 as? ModelError,
+                .missingTensor(key: "query_encoder.transformer.encoder.layer.1.output.dense.weight", expectedShape: [16, 24]))
         }
         var wrong = weights
         wrong["embeddings.LayerNorm.bias"] = Tensor(zeros: [15])
         XCTAssertThrowsError(try BertEncoder(config: tinyBert, weights: wrong)) {
-            XCTAssertEqual($0 as? ModelError, .shapeMismatch(key: "embeddings.LayerNorm.bias", expectedShape: [16], foundShape: [15]))
+            XCTAssertEqual(
+                $0 as? ModelError, .shapeMismatch(key: "embeddings.LayerNorm.bias", expectedShape: [16], foundShape: [15]))
         }
     }
 }

@@ -20,7 +20,8 @@ final class DefaultModelTests: XCTestCase {
     static func defaultModel() throws -> HypencoderModel {
         let directory = Fixtures.root.appendingPathComponent(".build/models/hypencoder-default")
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
-            throw Fixtures.Missing(description: "default model not found at \(directory.path): run Scripts/default-model from the repository root")
+            throw Fixtures.Missing(
+                description: "default model not found at \(directory.path): run Scripts/default-model from the repository root")
         }
         return try HypencoderModel(directory: directory.path)
     }
@@ -49,10 +50,10 @@ final class DefaultModelTests: XCTestCase {
         let model = try Self.defaultModel()
         let fixtureURL = Self.headDirectory.appendingPathComponent("dev-check.json")
         guard let data = FileManager.default.contents(atPath: fixtureURL.path),
-              let fixture = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let documents = fixture["documents"] as? [[String: Any]],
-              let cases = fixture["cases"] as? [[String: Any]],
-              let referenceInTopTen = fixture["reference_in_top10"] as? Int
+            let fixture = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let documents = fixture["documents"] as? [[String: Any]],
+            let cases = fixture["cases"] as? [[String: Any]],
+            let referenceInTopTen = fixture["reference_in_top10"] as? Int
         else {
             return XCTFail("\(fixtureURL.path) missing or malformed: regenerate with Tools/eval/make_dev_check.py")
         }

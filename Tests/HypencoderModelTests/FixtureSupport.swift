@@ -33,9 +33,12 @@ enum Fixtures {
     static func reference(_ name: String) throws -> [String: Any] {
         let url = root.appendingPathComponent("Tests/Fixtures/reference/\(name).json")
         guard let data = FileManager.default.contents(atPath: url.path),
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
-            throw Missing(description: "\(url.path) missing or not a JSON object: it is committed; regenerate with Tools/reference/make_fixtures.py (see Tests/Fixtures/README.md)")
+            throw Missing(
+                description:
+                    "\(url.path) missing or not a JSON object: it is committed; regenerate with Tools/reference/make_fixtures.py (see Tests/Fixtures/README.md)"
+            )
         }
         return object
     }
@@ -46,7 +49,9 @@ extension Dictionary where Key == String, Value == Any {
     func floatRows(_ key: String) -> [[Float]] {
         ((self[key] as? [[Any]]) ?? []).map { $0.map { Float(($0 as? NSNumber)?.doubleValue ?? .nan) } }
     }
-    func idRows(_ key: String) -> [[Int32]] { ((self[key] as? [[Any]]) ?? []).map { $0.map { Int32(($0 as? NSNumber)?.intValue ?? -1) } } }
+    func idRows(_ key: String) -> [[Int32]] {
+        ((self[key] as? [[Any]]) ?? []).map { $0.map { Int32(($0 as? NSNumber)?.intValue ?? -1) } }
+    }
     func strings(_ key: String) -> [String] { (self[key] as? [String]) ?? [] }
 }
 

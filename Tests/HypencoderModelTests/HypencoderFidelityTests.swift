@@ -71,7 +71,9 @@ final class HypencoderFidelityTests: XCTestCase {
     private func checkVectors(_ vectors: [[Float]], _ reference: [String: Any], _ name: String) {
         let full = reference.floatRows("document_vectors")
         if !full.isEmpty {
-            for (d, (v, e)) in zip(vectors, full).enumerated() { assertClose(v, e, relative: 1e-4, "\(name) document vector \(d)") }
+            for (d, (v, e)) in zip(vectors, full).enumerated() {
+                assertClose(v, e, relative: 1e-4, "\(name) document vector \(d)")
+            }
         }
         for (d, (v, e)) in zip(vectors, reference.floatRows("document_vector_head")).enumerated() {
             assertClose(Array(v.prefix(e.count)), e, relative: 1e-4, "\(name) document vector head \(d)")

@@ -17,17 +17,20 @@ final class HyperHeadTests: XCTestCase {
         try BLAS.load()
         var random = RandomWeights(seed: 11)
         let tensors = random.hyperhead(dimensions: dimensions, model: width)
-        let head = try HyperHead(dimensions: dimensions, modelDimension: width, activation: .relu, residualOnLast: false, weights: tensors)
+        let head = try HyperHead(
+            dimensions: dimensions, modelDimension: width, activation: .relu, residualOnLast: false, weights: tensors)
         let length = 5
         let states = randomStates(length, seed: 3)
         let qnet = try head.generate(states: states, batch: TokenBatch(sequences: [[Int32](repeating: 1, count: length)]))[0]
-        let (weights, biases) = Naive.hyperhead(Naive.matrix(states, rows: length, columns: width), dimensions: dimensions, weights: tensors)
+        let (weights, biases) = Naive.hyperhead(
+            Naive.matrix(states, rows: length, columns: width), dimensions: dimensions, weights: tensors)
         XCTAssertEqual(qnet.layers.map(\.outputs), [8, 8, 6])
         XCTAssertEqual(qnet.layers.map(\.residual), [true, true, false])
         for (j, layer) in qnet.layers.enumerated() {
             for o in 0..<layer.outputs {
                 for i in 0..<layer.inputs {
-                    XCTAssertEqual(Double(layer.weight[o * layer.inputs + i]), weights[j][o][i], accuracy: 1e-4, "W\(j)[\(o),\(i)]")
+                    XCTAssertEqual(
+                        Double(layer.weight[o * layer.inputs + i]), weights[j][o][i], accuracy: 1e-4, "W\(j)[\(o),\(i)]")
                 }
                 XCTAssertEqual(Double(layer.bias[o]), biases[j][o], accuracy: 1e-4, "b\(j)[\(o)]")
             }
@@ -47,7 +50,8 @@ final class HyperHeadTests: XCTestCase {
         let packed = singles.flatMap { $0 }
         let batched = try head.generate(states: packed, batch: batch)
         for (b, length) in lengths.enumerated() {
-            let alone = try head.generate(states: singles[b], batch: TokenBatch(sequences: [[Int32](repeating: 1, count: length)]))[0]
+            let alone = try head.generate(
+                states: singles[b], batch: TokenBatch(sequences: [[Int32](repeating: 1, count: length)]))[0]
             for (x, y) in zip(batched[b].layers, alone.layers) {
                 for i in x.weight.indices { XCTAssertEqual(x.weight[i], y.weight[i], accuracy: 1e-5) }
                 for i in x.bias.indices { XCTAssertEqual(x.bias[i], y.bias[i], accuracy: 1e-5) }
@@ -72,15 +76,20 @@ final class HyperHeadTests: XCTestCase {
                 var scores = [Float](repeating: .nan, count: 11)
                 let flat = documents.flatMap { $0 }
                 try scores.withUnsafeMutableBufferPointer {
-                    try qnet.score(documents: flat, count: 11, dimension: 8, into: $0.baseAddress!, workspace: QNetWorkspace(blockSize: 4))
+                    try qnet.score(
+                        documents: flat, count: 11, dimension: 8, into: $0.baseAddress!, workspace: QNetWorkspace(blockSize: 4))
                 }
                 // Another block size only changes rounding inside the GEMM.
                 for (x, y) in zip(try qnet.score(documents), scores) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y))) }
-                let weights = layers.map { Naive.matrix($0.weight, rows: $0.outputs, columns: $0.inputs) } + [[qnet.output.map(Double.init)]]
+                let weights =
+                    layers.map { Naive.matrix($0.weight, rows: $0.outputs, columns: $0.inputs) } + [
+                        [qnet.output.map(Double.init)]
+                    ]
                 let biases = layers.map { $0.bias.map(Double.init) }
                 for (d, document) in documents.enumerated() {
-                    let expected = Naive.score(document.map(Double.init), weights: weights, biases: biases,
-                                               activation: activation.rawValue, residualOnLast: residualOnLast)
+                    let expected = Naive.score(
+                        document.map(Double.init), weights: weights, biases: biases,
+                        activation: activation.rawValue, residualOnLast: residualOnLast)
                     XCTAssertEqual(Double(scores[d]), expected, accuracy: 1e-4 * max(1, abs(expected)), "\(activation) doc \(d)")
                 }
             }
@@ -88,12 +97,14 @@ final class HyperHeadTests: XCTestCase {
     }
 
     func testQNetReportsFlopsAndRejectsInconsistentShapes() throws {
-        let layer = try QNet.Layer(inputs: 4, outputs: 4, weight: [Float](repeating: 0, count: 16), bias: [0, 0, 0, 0], residual: true)
+        let layer = try QNet.Layer(
+            inputs: 4, outputs: 4, weight: [Float](repeating: 0, count: 16), bias: [0, 0, 0, 0], residual: true)
         let qnet = try QNet(layers: [layer, layer], output: [1, 2, 3, 4], activation: .relu)
         XCTAssertEqual(qnet.flopsPerDocument, 2 * (16 + 16 + 4))
         XCTAssertThrowsError(try qnet.score([[1, 2, 3]]))
         XCTAssertThrowsError(try QNet(layers: [layer], output: [1, 2, 3], activation: .relu))
-        XCTAssertThrowsError(try QNet.Layer(inputs: 4, outputs: 3, weight: [Float](repeating: 0, count: 12), bias: [0, 0, 0], residual: true))
+        XCTAssertThrowsError(
+            try QNet.Layer(inputs: 4, outputs: 3, weight: [Float](repeating: 0, count: 12), bias: [0, 0, 0], residual: true))
         XCTAssertThrowsError(try QNet.Layer(inputs: 4, outputs: 4, weight: [0], bias: [0, 0, 0, 0], residual: false))
     }
 
@@ -101,7 +112,10 @@ final class HyperHeadTests: XCTestCase {
         var random = RandomWeights(seed: 14)
         var tensors = random.hyperhead(dimensions: dimensions, model: width)
         tensors["value_projections.5.bias"] = nil
-        XCTAssertThrowsError(try HyperHead(dimensions: dimensions, modelDimension: width, activation: .relu, residualOnLast: false, weights: tensors)) {
+        XCTAssertThrowsError(
+            try HyperHead(
+                dimensions: dimensions, modelDimension: width, activation: .relu, residualOnLast: false, weights: tensors)
+        ) {
             XCTAssertEqual($0 as? ModelError, .missingTensor(key: "query_encoder.value_projections.5.bias", expectedShape: [8]))
         }
     }

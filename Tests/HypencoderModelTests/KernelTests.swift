@@ -18,7 +18,8 @@ final class KernelTests: XCTestCase {
             row.withUnsafeMutableBufferPointer { LayerNorm.normalize($0.baseAddress!, count: width, eps: 1e-5) }
             let expected = Naive.layerNorm(input.map(Double.init), eps: 1e-5)
             for i in 0..<width {
-                XCTAssertEqual(Double(row[i]), expected[i], accuracy: 2e-5 * max(1, abs(Double(offset))), "width \(width) index \(i)")
+                XCTAssertEqual(
+                    Double(row[i]), expected[i], accuracy: 2e-5 * max(1, abs(Double(offset))), "width \(width) index \(i)")
             }
         }
     }

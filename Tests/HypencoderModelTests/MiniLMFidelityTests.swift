@@ -27,7 +27,11 @@ final class MiniLMFidelityTests: XCTestCase {
     }
 }
 
-private extension Array where Element == [String: Any] {
-    func idRows(_ key: String) -> [[Int32]] { map { (($0[key] as? [Any]) ?? []).map { Int32(($0 as? NSNumber)?.intValue ?? -1) } } }
-    func floatRows(_ key: String) -> [[Float]] { map { (($0[key] as? [Any]) ?? []).map { Float(($0 as? NSNumber)?.doubleValue ?? .nan) } } }
+extension Array where Element == [String: Any] {
+    fileprivate func idRows(_ key: String) -> [[Int32]] {
+        map { (($0[key] as? [Any]) ?? []).map { Int32(($0 as? NSNumber)?.intValue ?? -1) } }
+    }
+    fileprivate func floatRows(_ key: String) -> [[Float]] {
+        map { (($0[key] as? [Any]) ?? []).map { Float(($0 as? NSNumber)?.doubleValue ?? .nan) } }
+    }
 }

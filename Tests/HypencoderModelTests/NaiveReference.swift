@@ -115,10 +115,14 @@ enum Naive {
             }
             let dense = linear(context, w(p + "attention.output.dense.weight"), w(p + "attention.output.dense.bias"), outputs: d)
             let attended = add(dense, h).map {
-                layerNorm($0, eps: eps, weight: w(p + "attention.output.LayerNorm.weight"), bias: w(p + "attention.output.LayerNorm.bias"))
+                layerNorm(
+                    $0, eps: eps, weight: w(p + "attention.output.LayerNorm.weight"),
+                    bias: w(p + "attention.output.LayerNorm.bias"))
             }
-            let inner = linear(attended, w(p + "intermediate.dense.weight"), w(p + "intermediate.dense.bias"),
-                               outputs: config.intermediateSize).map { $0.map(gelu) }
+            let inner = linear(
+                attended, w(p + "intermediate.dense.weight"), w(p + "intermediate.dense.bias"),
+                outputs: config.intermediateSize
+            ).map { $0.map(gelu) }
             let out = linear(inner, w(p + "output.dense.weight"), w(p + "output.dense.bias"), outputs: d)
             h = add(out, attended).map {
                 layerNorm($0, eps: eps, weight: w(p + "output.LayerNorm.weight"), bias: w(p + "output.LayerNorm.bias"))
@@ -132,8 +136,11 @@ enum Naive {
         _ h: Matrix, rows: Int, width: Int, query: String, projection: Int, hyper: String, base: String,
         weights t: [String: Tensor]
     ) -> Matrix {
-        let keys = linear(h, t["key_projections.\(projection).weight"]!.values, t["key_projections.\(projection).bias"]!.values, outputs: width)
-        let values = linear(h, t["value_projections.\(projection).weight"]!.values, t["value_projections.\(projection).bias"]!.values, outputs: width)
+        let keys = linear(
+            h, t["key_projections.\(projection).weight"]!.values, t["key_projections.\(projection).bias"]!.values, outputs: width)
+        let values = linear(
+            h, t["value_projections.\(projection).weight"]!.values, t["value_projections.\(projection).bias"]!.values,
+            outputs: width)
         let q = matrix(t[query]!.values, rows: rows, columns: width)
         let context = attention(q, keys, values, scale: 1 / Double(rows).squareRoot())
         let normalized = context.map { layerNorm($0.map { max(0, $0) }, eps: 1e-5) }
@@ -142,21 +149,26 @@ enum Naive {
     }
 
     /// The hyperhead for ONE query's states (no padding): weights W_0…W_n (r×w) and biases b_0…b_{n−1}.
-    static func hyperhead(_ h: Matrix, dimensions: [Int], weights t: [String: Tensor]) -> (weights: [Matrix], biases: [[Double]]) {
+    static func hyperhead(_ h: Matrix, dimensions: [Int], weights t: [String: Tensor]) -> (weights: [Matrix], biases: [[Double]])
+    {
         let n = dimensions.count - 2
         let weights = (0...n).map { i in
-            generated(h, rows: dimensions[i + 1], width: dimensions[i], query: "weight_query_embeddings.\(i)", projection: i,
-                      hyper: "weight_hyper_projection.\(i)", base: "hyper_base_matrices.\(i)", weights: t)
+            generated(
+                h, rows: dimensions[i + 1], width: dimensions[i], query: "weight_query_embeddings.\(i)", projection: i,
+                hyper: "weight_hyper_projection.\(i)", base: "hyper_base_matrices.\(i)", weights: t)
         }
         let biases = (0..<n).map { i in
-            generated(h, rows: 1, width: dimensions[i + 1], query: "bias_query_embeddings.\(i)", projection: n + 1 + i,
-                      hyper: "bias_hyper_projection.\(i)", base: "hyper_base_vectors.\(i)", weights: t)[0]
+            generated(
+                h, rows: 1, width: dimensions[i + 1], query: "bias_query_embeddings.\(i)", projection: n + 1 + i,
+                hyper: "bias_hyper_projection.\(i)", base: "hyper_base_vectors.\(i)", weights: t)[0]
         }
         return (weights, biases)
     }
 
     /// The q-net score of one document vector.
-    static func score(_ x0: [Double], weights: [Matrix], biases: [[Double]], activation name: String, residualOnLast: Bool) -> Double {
+    static func score(_ x0: [Double], weights: [Matrix], biases: [[Double]], activation name: String, residualOnLast: Bool)
+        -> Double
+    {
         let n = biases.count
         var x = x0
         for j in 0..<n {

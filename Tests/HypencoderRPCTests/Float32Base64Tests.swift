@@ -2,6 +2,7 @@
 /// base64 implementation on the little-endian bytes, and strict refusal of malformed text.
 import Foundation
 import XCTest
+
 @testable import HypencoderRPC
 
 final class Float32Base64Tests: XCTestCase {
@@ -16,8 +17,10 @@ final class Float32Base64Tests: XCTestCase {
             let decoded = try Float32Base64.decode(Float32Base64.encode(values))
             XCTAssertEqual(decoded.map(\.bitPattern), values.map(\.bitPattern), "count \(count)")
         }
-        let special: [Float] = [0, -0.0, 1, -1, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
-                                .infinity, .nan]
+        let special: [Float] = [
+            0, -0.0, 1, -1, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+            .infinity, .nan,
+        ]
         let decoded = try Float32Base64.decode(Float32Base64.encode(special))
         XCTAssertEqual(decoded.map(\.bitPattern), special.map(\.bitPattern))
     }

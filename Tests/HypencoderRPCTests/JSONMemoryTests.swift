@@ -3,6 +3,7 @@
 /// `json_t` node per message would add megabytes.
 import Foundation
 import XCTest
+
 @testable import HypencoderRPC
 
 final class JSONMemoryTests: XCTestCase {
@@ -17,11 +18,12 @@ final class JSONMemoryTests: XCTestCase {
     }
 
     func testParsingAndSerializingManyMessagesKeepsMemoryFlat() throws {
-        let message = bytes(#"""
-        {"jsonrpc":"2.0","id":12,"method":"search","params":{"query":"how many states are there in india",
-        "k":10,"mode":"approximate","vector":[0.1,-2.5,3e-7,4,5,6,7,8],"filter":{"tags":["a","b","c"],
-        "exclude":null,"strict":true},"note":"caf\u00e9 \ud83d\ude00"}}
-        """#)
+        let message = bytes(
+            #"""
+            {"jsonrpc":"2.0","id":12,"method":"search","params":{"query":"how many states are there in india",
+            "k":10,"mode":"approximate","vector":[0.1,-2.5,3e-7,4,5,6,7,8],"filter":{"tags":["a","b","c"],
+            "exclude":null,"strict":true},"note":"caf\u00e9 \ud83d\ude00"}}
+            """#)
         let failing = bytes(#"{"jsonrpc":"2.0","id":1,"params":{"a":[1,2,3],"a":4}}"#)
 
         func cycle(_ count: Int) throws {

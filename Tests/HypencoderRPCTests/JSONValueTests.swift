@@ -2,6 +2,7 @@
 /// parser promises to refuse (bad UTF-8, deep nesting, NaN, out-of-range integers,
 /// duplicate keys) without crashing.
 import XCTest
+
 @testable import HypencoderRPC
 
 final class JSONValueTests: XCTestCase {
@@ -21,8 +22,9 @@ final class JSONValueTests: XCTestCase {
         let input = "{ \"zeta\" : 1,\n \"alpha\" : [ true , null ],\t\"mid\": {\"y\": 2, \"x\": 3} }"
         let value = try JSONValue.parse(input)
         XCTAssertEqual(value.objectValue?.keys, ["zeta", "alpha", "mid"])
-        XCTAssertEqual(value.serializedString(),
-                       "{\"zeta\":1,\"alpha\":[true,null],\"mid\":{\"y\":2,\"x\":3}}")
+        XCTAssertEqual(
+            value.serializedString(),
+            "{\"zeta\":1,\"alpha\":[true,null],\"mid\":{\"y\":2,\"x\":3}}")
     }
 
     func testObjectEqualityIgnoresKeyOrder() throws {
@@ -70,8 +72,9 @@ final class JSONValueTests: XCTestCase {
         ]
         for (name, input) in cases {
             guard let error = parseError(input) else { continue }
-            XCTAssertTrue(error.description.contains("UTF-8") || error.description.contains("unterminated"),
-                          "\(name): \(error)")
+            XCTAssertTrue(
+                error.description.contains("UTF-8") || error.description.contains("unterminated"),
+                "\(name): \(error)")
             XCTAssertEqual(error.offset, 1, name)
         }
         XCTAssertNotNil(parseError([0xC3, 0xA9]), "non-ASCII outside a string")
@@ -171,8 +174,9 @@ final class JSONValueTests: XCTestCase {
     }
 
     func testNonFiniteDoublesAreWrittenAsNull() {
-        XCTAssertEqual(JSONValue.array([.double(.nan), .double(.infinity), .float32(-.infinity)])
-            .serializedString(), "[null,null,null]")
+        XCTAssertEqual(
+            JSONValue.array([.double(.nan), .double(.infinity), .float32(-.infinity)])
+                .serializedString(), "[null,null,null]")
     }
 
     func testAccessors() throws {

@@ -2,6 +2,7 @@
 /// offset; blank lines and CRLF in NDJSON; the LSP header rules; lying and oversize
 /// Content-Length; early detection of oversize NDJSON lines; and the encoder round trip.
 import XCTest
+
 @testable import HypencoderRPC
 
 final class MessageFramerTests: XCTestCase {
@@ -18,8 +19,10 @@ final class MessageFramerTests: XCTestCase {
     }
 
     /// Feeds `chunks` one after another, draining messages after each.
-    private func drain(_ chunks: [ArraySlice<UInt8>], limits: FramingLimits = FramingLimits(),
-                       file: StaticString = #filePath, line: UInt = #line) -> [[UInt8]] {
+    private func drain(
+        _ chunks: [ArraySlice<UInt8>], limits: FramingLimits = FramingLimits(),
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> [[UInt8]] {
         var framer = MessageFramer(limits: limits)
         var out: [[UInt8]] = []
         do {
@@ -35,8 +38,10 @@ final class MessageFramerTests: XCTestCase {
     }
 
     /// The framing error produced by feeding `input` in one chunk.
-    private func framingError(_ input: [UInt8], limits: FramingLimits = FramingLimits(),
-                              file: StaticString = #filePath, line: UInt = #line) -> FramingError? {
+    private func framingError(
+        _ input: [UInt8], limits: FramingLimits = FramingLimits(),
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> FramingError? {
         var framer = MessageFramer(limits: limits)
         framer.append(input)
         do {
@@ -122,7 +127,8 @@ final class MessageFramerTests: XCTestCase {
         framer.append([UInt8](repeating: 0x61, count: 30))
         XCTAssertThrowsError(try framer.nextMessage()) { error in
             guard let error = error as? FramingError,
-                  case .limitExceeded(let limit) = error.kind else { return XCTFail("\(error)") }
+                case .limitExceeded(let limit) = error.kind
+            else { return XCTFail("\(error)") }
             XCTAssertEqual(limit.name, .messageBytes)
             XCTAssertEqual(limit.max, 100)
             XCTAssertTrue(error.message.contains("100 bytes"), error.message)
@@ -137,11 +143,15 @@ final class MessageFramerTests: XCTestCase {
     }
 
     func testContentLengthHeaderRules() throws {
-        let ok = drain([bytes("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"
-                              + "CONTENT-LENGTH:2\r\nX-Extra: yes\r\n\r\n{}")[...]])
+        let ok = drain([
+            bytes(
+                "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"
+                    + "CONTENT-LENGTH:2\r\nX-Extra: yes\r\n\r\n{}")[...]
+        ])
         XCTAssertEqual(ok, [bytes("{}")])
-        XCTAssertEqual(drain([bytes("Content-Length: 2\r\nContent-Type: application/json; charset=utf8\r\n\r\n[]")[...]]),
-                       [bytes("[]")])
+        XCTAssertEqual(
+            drain([bytes("Content-Length: 2\r\nContent-Type: application/json; charset=utf8\r\n\r\n[]")[...]]),
+            [bytes("[]")])
 
         let refusals: [(String, String)] = [
             ("Content-Type: application/json\r\n\r\n{}", "missing Content-Length"),
@@ -157,8 +167,9 @@ final class MessageFramerTests: XCTestCase {
         for (input, expected) in refusals {
             let error = framingError(bytes(input))
             XCTAssertEqual(error?.kind, .malformedHeader, input.debugDescription)
-            XCTAssertTrue(error?.message.contains(expected) ?? false,
-                          "\(input.debugDescription): \(error?.message ?? "nil")")
+            XCTAssertTrue(
+                error?.message.contains(expected) ?? false,
+                "\(input.debugDescription): \(error?.message ?? "nil")")
         }
     }
 
@@ -166,7 +177,10 @@ final class MessageFramerTests: XCTestCase {
         let limits = FramingLimits(maxMessageBytes: 1000)
         for declared in ["1001", "99999999999999999999999999"] {
             let error = framingError(bytes("Content-Length: \(declared)\r\n\r\n"), limits: limits)
-            guard case .limitExceeded(let limit)? = error?.kind else { XCTFail("\(error as Any)"); continue }
+            guard case .limitExceeded(let limit)? = error?.kind else {
+                XCTFail("\(error as Any)")
+                continue
+            }
             XCTAssertEqual(limit.name, .messageBytes)
             XCTAssertEqual(limit.max, 1000)
             XCTAssertTrue(error?.message.contains("maximum message size of 1000 bytes") ?? false)
@@ -219,8 +233,9 @@ final class MessageFramerTests: XCTestCase {
             XCTAssertEqual(try framer.nextMessage(), body)
             XCTAssertNil(try framer.nextMessage())
         }
-        XCTAssertEqual(MessageFramer().frame(bytes("{}")), Framing.newlineDelimited.frame(bytes("{}")),
-                       "framing unknown yet: reply as NDJSON")
+        XCTAssertEqual(
+            MessageFramer().frame(bytes("{}")), Framing.newlineDelimited.frame(bytes("{}")),
+            "framing unknown yet: reply as NDJSON")
         XCTAssertEqual(text(Framing.contentLength.frame(bytes("{}"))), "Content-Length: 2\r\n\r\n{}")
         XCTAssertEqual(text(Framing.newlineDelimited.frame(bytes("{}"))), "{}\n")
     }
@@ -230,7 +245,8 @@ final class MessageFramerTests: XCTestCase {
         let tooBig = RPCError(framing: FramingError(.limitExceeded(limit), "too big"))
         XCTAssertEqual(tooBig.code, RPCError.Code.limitExceeded)
         XCTAssertEqual(tooBig.data, ["limit": "message.bytes", "max": 10, "actual": 11])
-        XCTAssertEqual(RPCError(framing: FramingError(.malformedHeader, "bad")).code,
-                       RPCError.Code.parseError)
+        XCTAssertEqual(
+            RPCError(framing: FramingError(.malformedHeader, "bad")).code,
+            RPCError.Code.parseError)
     }
 }

@@ -1,6 +1,7 @@
 /// `ParamsReader` errors: every refusal is a -32602 whose message starts with the exact path
 /// of the offending value and states the rule, and whose `data.path` repeats the path.
 import XCTest
+
 @testable import HypencoderRPC
 
 final class ParamsReaderTests: XCTestCase {
@@ -23,14 +24,18 @@ final class ParamsReaderTests: XCTestCase {
 
     func testIntegerRangeMessage() throws {
         let params = reader(#"{"k": 0, "n": 2.5, "s": "7", "big": 1e30, "ok": 10, "whole": 10.0}"#)
-        XCTAssertEqual(message { try params["k"].int(in: 1...1000) },
-                       "params.k: expected an integer in 1...1000, got 0")
-        XCTAssertEqual(message { try params["n"].int(in: 1...1000) },
-                       "params.n: expected an integer in 1...1000, got 2.5")
-        XCTAssertEqual(message { try params["s"].int(in: 1...1000) },
-                       "params.s: expected an integer in 1...1000, got a string")
-        XCTAssertEqual(message { try params["missing"].int(in: 1...1000) },
-                       "params.missing: missing (expected an integer in 1...1000)")
+        XCTAssertEqual(
+            message { try params["k"].int(in: 1...1000) },
+            "params.k: expected an integer in 1...1000, got 0")
+        XCTAssertEqual(
+            message { try params["n"].int(in: 1...1000) },
+            "params.n: expected an integer in 1...1000, got 2.5")
+        XCTAssertEqual(
+            message { try params["s"].int(in: 1...1000) },
+            "params.s: expected an integer in 1...1000, got a string")
+        XCTAssertEqual(
+            message { try params["missing"].int(in: 1...1000) },
+            "params.missing: missing (expected an integer in 1...1000)")
         XCTAssertTrue(message { try params["big"].int(in: 1...1000) }.hasPrefix("params.big: expected an integer"))
         XCTAssertEqual(try params["ok"].int(in: 1...1000), 10)
         XCTAssertEqual(try params["whole"].int(in: 1...1000), 10)
@@ -46,21 +51,28 @@ final class ParamsReaderTests: XCTestCase {
 
     func testVectorLengthAndFinitenessMessages() {
         let short = (0..<383).map { _ in "0.5" }.joined(separator: ",")
-        let params = reader(#"{"documents": [{}, {}, {"vector": [0,0,0,0,0,0,0,1e39]}, {"vector": [\#(short)]},"#
-                            + #" {"vector": "AADAfw=="}, {"vector": [1, "x"]}, {"vector": 5}]}"#)
+        let params = reader(
+            #"{"documents": [{}, {}, {"vector": [0,0,0,0,0,0,0,1e39]}, {"vector": [\#(short)]},"#
+                + #" {"vector": "AADAfw=="}, {"vector": [1, "x"]}, {"vector": 5}]}"#)
         let documents = params["documents"]
-        XCTAssertEqual(message { try documents[3]["vector"].floatVector(count: 384) },
-                       "params.documents[3].vector: expected 384 numbers, got 383")
-        XCTAssertEqual(message { try documents[2]["vector"].floatVector() },
-                       "params.documents[2].vector[7]: 1e+39 is outside the float32 range")
-        XCTAssertEqual(message { try documents[4]["vector"].floatVector() },
-                       "params.documents[4].vector[0]: not a finite number")  // base64 of NaN
-        XCTAssertEqual(message { try documents[5]["vector"].floatVector() },
-                       "params.documents[5].vector[1]: expected a number, got a string")
-        XCTAssertEqual(message { try documents[6]["vector"].floatVector() },
-                       "params.documents[6].vector: expected an array of numbers or a base64 float32 string, got an integer")
-        XCTAssertEqual(message { try documents[9]["vector"].floatVector() },
-                       "params.documents[9].vector: missing (expected an array of numbers or a base64 float32 string)")
+        XCTAssertEqual(
+            message { try documents[3]["vector"].floatVector(count: 384) },
+            "params.documents[3].vector: expected 384 numbers, got 383")
+        XCTAssertEqual(
+            message { try documents[2]["vector"].floatVector() },
+            "params.documents[2].vector[7]: 1e+39 is outside the float32 range")
+        XCTAssertEqual(
+            message { try documents[4]["vector"].floatVector() },
+            "params.documents[4].vector[0]: not a finite number")  // base64 of NaN
+        XCTAssertEqual(
+            message { try documents[5]["vector"].floatVector() },
+            "params.documents[5].vector[1]: expected a number, got a string")
+        XCTAssertEqual(
+            message { try documents[6]["vector"].floatVector() },
+            "params.documents[6].vector: expected an array of numbers or a base64 float32 string, got an integer")
+        XCTAssertEqual(
+            message { try documents[9]["vector"].floatVector() },
+            "params.documents[9].vector: missing (expected an array of numbers or a base64 float32 string)")
     }
 
     func testVectorsFromArraysAndBase64AreTheSame() throws {
@@ -70,27 +82,33 @@ final class ParamsReaderTests: XCTestCase {
         XCTAssertEqual(try params["b"].floatVector(count: 4), values)
         XCTAssertEqual(message { try params["b"].floatVector(count: 3) }, "params.b: expected 3 numbers, got 4")
         let bad = ParamsReader(["v": "AAAA"])
-        XCTAssertTrue(message { try bad["v"].floatVector() }
-            .hasPrefix("params.v: invalid base64 float32 vector: base64 decodes to 3 bytes"))
+        XCTAssertTrue(
+            message { try bad["v"].floatVector() }
+                .hasPrefix("params.v: invalid base64 float32 vector: base64 decodes to 3 bytes"))
     }
 
     func testStringsChoicesAndObjects() throws {
         let params = reader(#"{"query": "", "long": "abcdef", "mode": "fast", "opts": {"topk": 3}, "ids": [1,2,3]}"#)
         XCTAssertEqual(message { try params["query"].string(allowEmpty: false) }, "params.query: must not be empty")
-        XCTAssertEqual(message { try params["long"].string(maxLength: 5) },
-                       "params.long: string of 6 bytes is longer than the maximum of 5")
-        XCTAssertEqual(message { try params["mode"].choice(["exact", "approximate"]) },
-                       #"params.mode: expected one of "exact", "approximate", got "fast""#)
-        XCTAssertEqual(message { try params["opts"].object(allowedKeys: ["k", "mode"]) },
-                       "params.opts.topk: unknown field (expected one of: k, mode)")
-        XCTAssertEqual(message { try params["ids"].array(count: 1...2) },
-                       "params.ids: expected an array of 1...2 elements, got 3")
+        XCTAssertEqual(
+            message { try params["long"].string(maxLength: 5) },
+            "params.long: string of 6 bytes is longer than the maximum of 5")
+        XCTAssertEqual(
+            message { try params["mode"].choice(["exact", "approximate"]) },
+            #"params.mode: expected one of "exact", "approximate", got "fast""#)
+        XCTAssertEqual(
+            message { try params["opts"].object(allowedKeys: ["k", "mode"]) },
+            "params.opts.topk: unknown field (expected one of: k, mode)")
+        XCTAssertEqual(
+            message { try params["ids"].array(count: 1...2) },
+            "params.ids: expected an array of 1...2 elements, got 3")
         XCTAssertEqual(message { try params["query"].object() }, "params.query: expected an object, got a string")
         let ids = try params["ids"].array()
         XCTAssertEqual(ids.map(\.path), ["params.ids[0]", "params.ids[1]", "params.ids[2]"])
         XCTAssertEqual(try ids[1].int(in: 0...10), 2)
-        XCTAssertEqual(message { try params["ids"][7].int(in: 0...10) },
-                       "params.ids[7]: missing (expected an integer in 0...10)")
+        XCTAssertEqual(
+            message { try params["ids"][7].int(in: 0...10) },
+            "params.ids[7]: missing (expected an integer in 0...10)")
     }
 
     func testDoublesAndBooleans() throws {

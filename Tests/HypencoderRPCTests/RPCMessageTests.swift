@@ -2,11 +2,14 @@
 /// each validation rule with its message, batch limits, responses read on the client side,
 /// and the wire shape of errors.
 import XCTest
+
 @testable import HypencoderRPC
 
 final class RPCMessageTests: XCTestCase {
-    private func single(_ body: String, options: RPCParseOptions = RPCParseOptions(),
-                        file: StaticString = #filePath, line: UInt = #line) -> RPCInboundItem? {
+    private func single(
+        _ body: String, options: RPCParseOptions = RPCParseOptions(),
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> RPCInboundItem? {
         guard case .single(let item) = RPCInboundBody.parse(bytes(body), options: options) else {
             XCTFail("expected a single item", file: file, line: line)
             return nil
@@ -23,8 +26,10 @@ final class RPCMessageTests: XCTestCase {
     }
 
     /// The error response for an invalid body.
-    private func rejection(_ body: String, options: RPCParseOptions = RPCParseOptions(),
-                           file: StaticString = #filePath, line: UInt = #line) -> RPCResponse? {
+    private func rejection(
+        _ body: String, options: RPCParseOptions = RPCParseOptions(),
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> RPCResponse? {
         guard case .invalid(let response)? = single(body, options: options, file: file, line: line) else {
             XCTFail("expected an error reply", file: file, line: line)
             return nil
@@ -33,11 +38,17 @@ final class RPCMessageTests: XCTestCase {
     }
 
     func testIdsAreEchoedExactly() throws {
-        let ids = ["9007199254740993", "9223372036854775807", "-9223372036854775808", "0",
-                   "1.5", "0.1", "-2.5e-8", "1.0", "\"abc\"", "\"\"", "\"é😀\"", "null"]
+        let ids = [
+            "9007199254740993", "9223372036854775807", "-9223372036854775808", "0",
+            "1.5", "0.1", "-2.5e-8", "1.0", "\"abc\"", "\"\"", "\"é😀\"", "null",
+        ]
         for id in ids {
             guard let req = request(#"{"jsonrpc":"2.0","method":"m","id":\#(id)}"#),
-                  let replyID = req.id else { XCTFail(id); continue }
+                let replyID = req.id
+            else {
+                XCTFail(id)
+                continue
+            }
             let reply = RPCResponse(id: replyID, result: true).json.serialized()
             let echoed = try JSONValue.parse(reply)["id"]
             XCTAssertEqual(echoed, try JSONValue.parse(id), id)
@@ -76,7 +87,10 @@ final class RPCMessageTests: XCTestCase {
         for (body, id, message) in cases {
             guard let response = rejection(body) else { continue }
             XCTAssertEqual(response.id, id, body)
-            guard case .failure(let error) = response.outcome else { XCTFail(body); continue }
+            guard case .failure(let error) = response.outcome else {
+                XCTFail(body)
+                continue
+            }
             XCTAssertEqual(error.code, RPCError.Code.invalidRequest, body)
             XCTAssertTrue(error.message.contains(message), "\(body): \(error.message)")
         }
@@ -85,11 +99,13 @@ final class RPCMessageTests: XCTestCase {
     func testBatchLengthLimit() {
         let element = #"{"jsonrpc":"2.0","method":"m"}"#
         let options = RPCParseOptions(maxBatchLength: 3)
-        let ok = RPCInboundBody.parse(bytes("[" + Array(repeating: element, count: 3).joined(separator: ",") + "]"),
-                                      options: options)
+        let ok = RPCInboundBody.parse(
+            bytes("[" + Array(repeating: element, count: 3).joined(separator: ",") + "]"),
+            options: options)
         XCTAssertEqual(ok.items.count, 3)
-        let tooMany = rejection("[" + Array(repeating: element, count: 4).joined(separator: ",") + "]",
-                                options: options)
+        let tooMany = rejection(
+            "[" + Array(repeating: element, count: 4).joined(separator: ",") + "]",
+            options: options)
         guard case .failure(let error)? = tooMany?.outcome else { return XCTFail("expected an error") }
         XCTAssertEqual(error.code, RPCError.Code.limitExceeded)
         XCTAssertEqual(error.data, ["limit": "batch.length", "max": 3, "actual": 4])
@@ -130,12 +146,16 @@ final class RPCMessageTests: XCTestCase {
         XCTAssertEqual(RPCRequest(id: nil, method: "exit").json.serializedString(), #"{"jsonrpc":"2.0","method":"exit"}"#)
 
         let error = RPCError.limitExceeded(LimitViolation(name: .messageBytes, max: 16, actual: 17))
-        XCTAssertEqual(RPCResponse(id: .null, error: error).json,
-                       try JSONValue.parse(#"{"jsonrpc":"2.0","error":{"code":-32010,"message":"\#(error.message)","data":{"limit":"message.bytes","max":16,"actual":17}},"id":null}"#))
+        XCTAssertEqual(
+            RPCResponse(id: .null, error: error).json,
+            try JSONValue.parse(
+                #"{"jsonrpc":"2.0","error":{"code":-32010,"message":"\#(error.message)","data":{"limit":"message.bytes","max":16,"actual":17}},"id":null}"#
+            ))
         // Reading back what we write gives the same message.
         let written = RPCResponse(id: .string("x"), error: .methodNotFound("nope")).json.serialized()
-        XCTAssertEqual(RPCInboundBody.parse(written),
-                       .single(.message(.response(RPCResponse(id: .string("x"), error: .methodNotFound("nope"))))))
+        XCTAssertEqual(
+            RPCInboundBody.parse(written),
+            .single(.message(.response(RPCResponse(id: .string("x"), error: .methodNotFound("nope"))))))
     }
 
     func testStandardErrorCodes() {

@@ -2,6 +2,7 @@
 /// and randomly damaged messages must be refused cleanly (an error, never a crash) by the
 /// parser, the JSON-RPC layer and the framer alike.
 import XCTest
+
 @testable import HypencoderRPC
 
 final class RobustnessTests: XCTestCase {

@@ -1,6 +1,7 @@
 /// Small helpers shared by the RPC tests: a seeded random generator (so failures reproduce)
 /// and byte/text conversions.
 import XCTest
+
 @testable import HypencoderRPC
 
 /// SplitMix64: a tiny deterministic generator so "random" test inputs are the same each run.
@@ -31,8 +32,10 @@ func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) ->
 }
 
 /// The parse error for text the test expects to be refused.
-func parseError(_ input: [UInt8], options: JSONParseOptions = JSONParseOptions(),
-                file: StaticString = #filePath, line: UInt = #line) -> JSONParseError? {
+func parseError(
+    _ input: [UInt8], options: JSONParseOptions = JSONParseOptions(),
+    file: StaticString = #filePath, line: UInt = #line
+) -> JSONParseError? {
     do {
         let value = try JSONValue.parse(input, options: options)
         XCTFail("expected a parse error, got \(value)", file: file, line: line)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// Bad model directories fail with an error that names the file and the problem; nothing crashes.
@@ -12,8 +13,10 @@ final class LoadingErrorTests: XCTestCase {
         return try WordPieceTokenizer.load(directory: directory)
     }
 
-    private func assertError(_ files: [String: String], file: StaticString = #filePath, line: UInt = #line,
-                             _ check: (TokenizerError) -> Bool) {
+    private func assertError(
+        _ files: [String: String], file: StaticString = #filePath, line: UInt = #line,
+        _ check: (TokenizerError) -> Bool
+    ) {
         XCTAssertThrowsError(try load(files), file: file, line: line) { error in
             guard let tokenizerError = error as? TokenizerError else {
                 return XCTFail("not a TokenizerError: \(error)", file: file, line: line)
@@ -40,8 +43,9 @@ final class LoadingErrorTests: XCTestCase {
         let directory = try TestSupport.temporaryDirectory(for: self)
         try Data([0x5B, 0x55, 0x4E, 0x4B, 0x5D, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: directory + "/vocab.txt"))
         XCTAssertThrowsError(try WordPieceTokenizer.load(directory: directory)) { error in
-            XCTAssertEqual(error as? TokenizerError,
-                           .malformedVocabulary(path: directory + "/vocab.txt", reason: "the file is not valid UTF-8"))
+            XCTAssertEqual(
+                error as? TokenizerError,
+                .malformedVocabulary(path: directory + "/vocab.txt", reason: "the file is not valid UTF-8"))
         }
     }
 
@@ -88,8 +92,10 @@ final class LoadingErrorTests: XCTestCase {
 
     /// Settings come from tokenizer_config.json, and tokenizer.json's normaliser overrides them.
     func testSettingsAreRead() throws {
-        let cased = try load(["vocab.txt": minimalVocabulary,
-                              "tokenizer_config.json": #"{"do_lower_case": false, "tokenize_chinese_chars": false}"#])
+        let cased = try load([
+            "vocab.txt": minimalVocabulary,
+            "tokenizer_config.json": #"{"do_lower_case": false, "tokenize_chinese_chars": false}"#,
+        ])
         XCTAssertFalse(cased.lowercases)
         XCTAssertFalse(cased.stripsAccents, "strip_accents null follows do_lower_case")
         XCTAssertFalse(cased.splitsCJKIdeographs)
@@ -97,7 +103,8 @@ final class LoadingErrorTests: XCTestCase {
         let overridden = try load([
             "vocab.txt": minimalVocabulary,
             "tokenizer_config.json": #"{"do_lower_case": false}"#,
-            "tokenizer.json": #"{"normalizer": {"type": "BertNormalizer", "lowercase": true, "strip_accents": false, "handle_chinese_chars": true, "clean_text": true}}"#,
+            "tokenizer.json":
+                #"{"normalizer": {"type": "BertNormalizer", "lowercase": true, "strip_accents": false, "handle_chinese_chars": true, "clean_text": true}}"#,
         ])
         XCTAssertTrue(overridden.lowercases)
         XCTAssertFalse(overridden.stripsAccents)
@@ -107,8 +114,9 @@ final class LoadingErrorTests: XCTestCase {
     func testInMemoryVocabularyNeedsSpecialTokens() {
         XCTAssertThrowsError(try WordPieceTokenizer(vocabulary: [:]))
         XCTAssertThrowsError(try WordPieceTokenizer(vocabulary: ["[UNK]": 0, "[CLS]": 1, "[SEP]": 2]))
-        XCTAssertThrowsError(try WordPieceTokenizer(
-            vocabulary: ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3], maxCharactersPerWord: 0))
+        XCTAssertThrowsError(
+            try WordPieceTokenizer(
+                vocabulary: ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3], maxCharactersPerWord: 0))
         XCTAssertNoThrow(try WordPieceTokenizer(vocabulary: ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3]))
     }
 }

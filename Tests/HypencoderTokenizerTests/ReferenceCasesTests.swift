@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// The tokenizer against ids produced by Hugging Face's `BertTokenizer` on the real MiniLM vocabulary
@@ -22,10 +23,11 @@ final class ReferenceCasesTests: XCTestCase {
             for (length, ids) in truncatedRaw {
                 truncated[try XCTUnwrap(Int(length))] = ids.map(Int32.init)
             }
-            return Case(name: name,
-                        text: try XCTUnwrap(raw["text"] as? String, "\(name): text"),
-                        ids: try XCTUnwrap(raw["ids"] as? [Int], "\(name): ids").map(Int32.init),
-                        truncated: truncated)
+            return Case(
+                name: name,
+                text: try XCTUnwrap(raw["text"] as? String, "\(name): text"),
+                ids: try XCTUnwrap(raw["ids"] as? [Int], "\(name): ids").map(Int32.init),
+                truncated: truncated)
         }
     }
 
@@ -38,15 +40,17 @@ final class ReferenceCasesTests: XCTestCase {
             let ids = tokenizer.encode(testCase.text, maxLength: Int.max)
             if ids != testCase.ids {
                 failures += 1
-                XCTFail("""
+                XCTFail(
+                    """
                     \(testCase.name): ids differ for \(testCase.text.debugDescription.prefix(200))
                       expected \(testCase.ids.map { tokenizer.token(forId: $0) ?? "?" }.prefix(40))
                       got      \(ids.map { tokenizer.token(forId: $0) ?? "?" }.prefix(40))
                     """)
             }
             for (maxLength, expected) in testCase.truncated.sorted(by: { $0.key < $1.key }) {
-                XCTAssertEqual(tokenizer.encode(testCase.text, maxLength: maxLength), expected,
-                               "\(testCase.name): truncated to \(maxLength)")
+                XCTAssertEqual(
+                    tokenizer.encode(testCase.text, maxLength: maxLength), expected,
+                    "\(testCase.name): truncated to \(maxLength)")
             }
             if failures > 20 { return XCTFail("stopping after 20 mismatching cases") }
         }
@@ -55,8 +59,9 @@ final class ReferenceCasesTests: XCTestCase {
     func testBatchEncodingMatchesSingleEncoding() throws {
         let tokenizer = try TestSupport.minilmTokenizer()
         let texts = try loadCases().prefix(50).map(\.text)
-        XCTAssertEqual(tokenizer.encode(batch: texts, maxLength: 64),
-                       texts.map { tokenizer.encode($0, maxLength: 64) })
+        XCTAssertEqual(
+            tokenizer.encode(batch: texts, maxLength: 64),
+            texts.map { tokenizer.encode($0, maxLength: 64) })
     }
 
     /// `load` reads the settings files and tokenizer.json of the model directory; the fixture was made

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// Every Unicode scalar, checked against the reference normaliser and pre-tokeniser.

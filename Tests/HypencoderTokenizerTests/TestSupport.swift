@@ -1,13 +1,14 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// Paths and shared objects for the tokenizer tests.
 enum TestSupport {
     /// The repository root, found from this file's location (the tests never look in /tmp).
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()   // HypencoderTokenizerTests
-        .deletingLastPathComponent()   // Tests
+        .deletingLastPathComponent()  // HypencoderTokenizerTests
+        .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
     static let fixtureDirectory = repositoryRoot.appendingPathComponent("Tests/Fixtures/tokenizer")

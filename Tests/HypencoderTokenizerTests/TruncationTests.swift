@@ -1,9 +1,11 @@
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// `encode` truncation and the special-token frame, on the real vocabulary.
 final class TruncationTests: XCTestCase {
-    private let text = "Concussion symptoms can appear immediately or up to 72 hours after the injury; "
+    private let text =
+        "Concussion symptoms can appear immediately or up to 72 hours after the injury; "
         + "unbelievably, naïve café-goers in 北京 report [SEP] nothing."
 
     func testTruncationKeepsTheFirstPiecesAndTheFrame() throws {
@@ -28,7 +30,8 @@ final class TruncationTests: XCTestCase {
 
     func testTokenizeSpellsTheIds() throws {
         let tokenizer = try TestSupport.minilmTokenizer()
-        XCTAssertEqual(tokenizer.tokenize(text).map { tokenizer.vocabulary.id(ofToken: $0) ?? -1 },
-                       tokenizer.wordPieceIds(text))
+        XCTAssertEqual(
+            tokenizer.tokenize(text).map { tokenizer.vocabulary.id(ofToken: $0) ?? -1 },
+            tokenizer.wordPieceIds(text))
     }
 }

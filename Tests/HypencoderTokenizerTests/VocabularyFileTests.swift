@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderTokenizer
 
 /// Odd `vocab.txt` files (CRLF, trailing white space, duplicates, canonically equivalent tokens),
@@ -39,8 +40,9 @@ final class VocabularyFileTests: XCTestCase {
     func testTokenizerJSONAloneGivesTheSameIds() throws {
         let minilm = try TestSupport.minilmTokenizer()
         let directory = try TestSupport.temporaryDirectory(for: self)
-        try FileManager.default.copyItem(atPath: TestSupport.minilmDirectory.appendingPathComponent("tokenizer.json").path,
-                                         toPath: directory + "/tokenizer.json")
+        try FileManager.default.copyItem(
+            atPath: TestSupport.minilmDirectory.appendingPathComponent("tokenizer.json").path,
+            toPath: directory + "/tokenizer.json")
         let fromJSON = try WordPieceTokenizer.load(directory: directory)
         XCTAssertEqual(fromJSON.vocabularySize, minilm.vocabularySize)
         let text = "Hypencoder turns a query into a small neural network; naïve café ÉLÈVE 北京 [SEP] done."

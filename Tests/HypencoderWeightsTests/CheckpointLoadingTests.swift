@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderWeights
 
 /// `Checkpoint.load` on the torch-written tiny official-layout checkpoint
@@ -78,10 +79,14 @@ final class CheckpointLoadingTests: XCTestCase {
 
     func testUnsharedEncoderNeedsBothPrefixes() throws {
         let directory = try modelDirectory(weights: ["model.safetensors"])
-        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json"))) as? [String: Any])
+        var config = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json")))
+                as? [String: Any])
         config["shared_encoder"] = false
         try TestSupport.write(json: config, to: directory + "/config.json")
-        TestSupport.assertThrows(.missingTensor(key: "passage_encoder.transformer.embeddings.word_embeddings.weight", expectedShape: [6, 4])) {
+        TestSupport.assertThrows(
+            .missingTensor(key: "passage_encoder.transformer.embeddings.word_embeddings.weight", expectedShape: [6, 4])
+        ) {
             try Checkpoint.load(directory: directory)
         }
         // With both stored (the .bin) it loads, and the fingerprint matches the shared model's.
@@ -110,10 +115,15 @@ final class CheckpointLoadingTests: XCTestCase {
 
     func testConfigDisagreeingWithTensorsNamesTheKey() throws {
         let directory = try modelDirectory(weights: ["pytorch_model.bin"])
-        var bert = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/bert_config.json"))) as? [String: Any])
+        var bert = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/bert_config.json")))
+                as? [String: Any])
         bert["vocab_size"] = 7
         try TestSupport.write(json: bert, to: directory + "/bert_config.json")
-        TestSupport.assertThrows(.shapeMismatch(key: "query_encoder.transformer.embeddings.word_embeddings.weight", expectedShape: [7, 4], foundShape: [6, 4])) {
+        TestSupport.assertThrows(
+            .shapeMismatch(
+                key: "query_encoder.transformer.embeddings.word_embeddings.weight", expectedShape: [7, 4], foundShape: [6, 4])
+        ) {
             try Checkpoint.load(directory: directory)
         }
     }
@@ -139,7 +149,9 @@ final class CheckpointLoadingTests: XCTestCase {
 
     func testDirectoryWithoutWeights() throws {
         let directory = try modelDirectory(weights: [])
-        TestSupport.assertThrows(.file(path: directory, reason: "no model.safetensors or pytorch_model.bin in the model directory")) {
+        TestSupport.assertThrows(
+            .file(path: directory, reason: "no model.safetensors or pytorch_model.bin in the model directory")
+        ) {
             try Checkpoint.load(directory: directory)
         }
     }
@@ -152,14 +164,17 @@ final class CheckpointLoadingTests: XCTestCase {
         XCTAssertNotEqual(changedValue.fingerprint, reference.fingerprint)
 
         let directory = try modelDirectory(weights: ["model.safetensors"])
-        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json"))) as? [String: Any])
+        var config = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/config.json")))
+                as? [String: Any])
         config["document_max_length"] = 7
         try TestSupport.write(json: config, to: directory + "/config.json")
         XCTAssertNotEqual(try Checkpoint.load(directory: directory).fingerprint, reference.fingerprint)
 
         XCTAssertEqual(
-            ModelFingerprint.compute(config: reference.config, queryBert: reference.queryBert,
-                                     documentBert: reference.documentBert, hyperhead: reference.hyperhead),
+            ModelFingerprint.compute(
+                config: reference.config, queryBert: reference.queryBert,
+                documentBert: reference.documentBert, hyperhead: reference.hyperhead),
             reference.fingerprint)
     }
 
@@ -198,7 +213,9 @@ final class BertCheckpointLoadingTests: XCTestCase {
             if legacyLayerNorm, let legacy = TensorSelection.legacyName(name) { stored = legacy }
             items.append(SafetensorsWriter.f32(prefix + stored, shape, values))
         }
-        items.append(SafetensorsWriter.Item(name: prefix + "embeddings.position_ids", dtype: "I64", shape: [1, 8], data: [UInt8](repeating: 0, count: 64)))
+        items.append(
+            SafetensorsWriter.Item(
+                name: prefix + "embeddings.position_ids", dtype: "I64", shape: [1, 8], data: [UInt8](repeating: 0, count: 64)))
         items.append(SafetensorsWriter.f32(prefix + "pooler.dense.bias", [4], [1, 2, 3, 4]))
         try SafetensorsWriter.write(items, to: directory + "/model.safetensors")
         return (directory, expected)

@@ -1,11 +1,14 @@
 import XCTest
+
 @testable import HypencoderWeights
 
 final class ConfigLoadingTests: XCTestCase {
     private let converterPath = "query_encoder_kwargs.converter_kwargs."
 
     private func official(_ converter: [String: Any] = [:], top: [String: Any] = [:]) -> [String: Any] {
-        var converterKwargs: [String: Any] = ["vector_dimensions": [768, 768, 768, 1], "activation_type": "relu", "do_residual_on_last": false]
+        var converterKwargs: [String: Any] = [
+            "vector_dimensions": [768, 768, 768, 1], "activation_type": "relu", "do_residual_on_last": false,
+        ]
         converterKwargs.merge(converter) { $1 }
         var json: [String: Any] = [
             "query_encoder_kwargs": ["model_name_or_path": "google-bert/bert-base-uncased", "converter_kwargs": converterKwargs],
@@ -48,12 +51,17 @@ final class ConfigLoadingTests: XCTestCase {
     }
 
     func testBertConfigAndTokenLimits() throws {
-        let bert: [String: Any] = ["hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12,
-                                   "intermediate_size": 1536, "vocab_size": 30522, "max_position_embeddings": 512,
-                                   "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu", "architectures": ["BertModel"]]
-        let json = official(["vector_dimensions": [384, 384, 1], "do_residual_on_last": true],
-                            top: ["query_max_length": 32, "document_max_length": 256,
-                                  "passage_encoder_kwargs": ["pooling_type": "mean"]])
+        let bert: [String: Any] = [
+            "hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12,
+            "intermediate_size": 1536, "vocab_size": 30522, "max_position_embeddings": 512,
+            "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu", "architectures": ["BertModel"],
+        ]
+        let json = official(
+            ["vector_dimensions": [384, 384, 1], "do_residual_on_last": true],
+            top: [
+                "query_max_length": 32, "document_max_length": 256,
+                "passage_encoder_kwargs": ["pooling_type": "mean"],
+            ])
         let config = try HypencoderConfig.load(directory: try directory(config: json, bert: bert))
         XCTAssertEqual(config.bert.hiddenSize, 384)
         XCTAssertEqual(config.bert.intermediateSize, 1536)
@@ -71,7 +79,8 @@ final class ConfigLoadingTests: XCTestCase {
         try assertConfigError(key: converterPath + "activation_type", official(["activation_type": 3]))
         try assertConfigError(key: "shared_encoder", official(top: ["shared_encoder": "yes"]))
         try assertConfigError(key: "query_encoder_kwargs", official(top: ["query_encoder_kwargs": [1, 2]]))
-        try assertConfigError(key: "passage_encoder_kwargs.pooling_type", official(top: ["passage_encoder_kwargs": ["pooling_type": 0]]))
+        try assertConfigError(
+            key: "passage_encoder_kwargs.pooling_type", official(top: ["passage_encoder_kwargs": ["pooling_type": 0]]))
         try assertConfigError(key: "document_max_length", official(top: ["document_max_length": "512"]))
     }
 
@@ -82,7 +91,8 @@ final class ConfigLoadingTests: XCTestCase {
         try assertConfigError(key: converterPath + "vector_dimensions", official(["vector_dimensions": [768, 64, 64, 1]]))
         try assertConfigError(key: converterPath + "activation_type", official(["activation_type": "swish"]))
         try assertConfigError(key: converterPath + "do_layer_norm", official(["do_layer_norm": false]))
-        try assertConfigError(key: "passage_encoder_kwargs.pooling_type", official(top: ["passage_encoder_kwargs": ["pooling_type": "max"]]))
+        try assertConfigError(
+            key: "passage_encoder_kwargs.pooling_type", official(top: ["passage_encoder_kwargs": ["pooling_type": "max"]]))
         try assertConfigError(key: "query_max_length", official(top: ["query_max_length": 513]))
         try assertConfigError(key: "query_max_length", official(top: ["query_max_length": 1]))
     }

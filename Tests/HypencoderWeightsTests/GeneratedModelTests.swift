@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderWeights
 
 /// Real models that scripts put under `.build/`: all-MiniLM-L6-v2 (Scripts/fetch-minilm)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderWeights
 
 final class HalfFloatTests: XCTestCase {
@@ -6,20 +7,20 @@ final class HalfFloatTests: XCTestCase {
     /// own Float16 conversion does (NaNs compared by payload bits).
     func testEveryHalfWidensLikeFloat16() throws {
         #if arch(x86_64) || arch(arm64)
-        if #available(macOS 11.0, *) {
-            for bits in 0...UInt16.max {
-                let mine = HalfFloat.widen(bits)
-                let reference = Float(Float16(bitPattern: bits))
-                if reference.isNaN {
-                    XCTAssertTrue(mine.isNaN, "bits \(bits)")
-                    XCTAssertEqual(mine.bitPattern & 0x803F_E000, reference.bitPattern & 0x803F_E000, "NaN payload \(bits)")
-                } else {
-                    XCTAssertEqual(mine.bitPattern, reference.bitPattern, "bits \(bits)")
+            if #available(macOS 11.0, *) {
+                for bits in 0...UInt16.max {
+                    let mine = HalfFloat.widen(bits)
+                    let reference = Float(Float16(bitPattern: bits))
+                    if reference.isNaN {
+                        XCTAssertTrue(mine.isNaN, "bits \(bits)")
+                        XCTAssertEqual(mine.bitPattern & 0x803F_E000, reference.bitPattern & 0x803F_E000, "NaN payload \(bits)")
+                    } else {
+                        XCTAssertEqual(mine.bitPattern, reference.bitPattern, "bits \(bits)")
+                    }
                 }
             }
-        }
         #else
-        throw XCTSkip("Float16 unavailable on this architecture")
+            throw XCTSkip("Float16 unavailable on this architecture")
         #endif
     }
 }

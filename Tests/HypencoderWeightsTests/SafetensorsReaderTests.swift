@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import HypencoderWeights
 
 final class SafetensorsReaderTests: XCTestCase {
@@ -59,7 +60,9 @@ final class SafetensorsReaderTests: XCTestCase {
 
     func testHeaderLengthBeyondFile() throws {
         let path = try write([SafetensorsWriter.f32("w", [1], [1])], headerLength: 1_000)
-        TestSupport.assertFormatError(mentioning: ["header length 1000", "past the end"]) { try SafetensorsReader.read(path: path) }
+        TestSupport.assertFormatError(mentioning: ["header length 1000", "past the end"]) {
+            try SafetensorsReader.read(path: path)
+        }
         let huge = try write([SafetensorsWriter.f32("w", [1], [1])], headerLength: UInt64.max)
         TestSupport.assertFormatError(mentioning: ["limit"]) { try SafetensorsReader.read(path: huge) }
     }

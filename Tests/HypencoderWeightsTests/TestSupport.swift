@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderWeights
 
 /// Helpers shared by the weight tests: temp directories, writers for the formats under test
@@ -112,23 +113,42 @@ struct ZipWriter {
             let offset = out.count
             let name = Array(entry.name.utf8)
             var header: [UInt8] = []
-            header.appendLE(UInt32(0x0403_4B50)); header.appendLE(UInt16(45)); header.appendLE(UInt16(0))
-            header.appendLE(entry.method); header.appendLE(UInt32(0)); header.appendLE(UInt32(0))
-            header.appendLE(UInt32(entry.data.count)); header.appendLE(UInt32(entry.data.count))
-            header.appendLE(UInt16(name.count)); header.appendLE(UInt16(0))
+            header.appendLE(UInt32(0x0403_4B50))
+            header.appendLE(UInt16(45))
+            header.appendLE(UInt16(0))
+            header.appendLE(entry.method)
+            header.appendLE(UInt32(0))
+            header.appendLE(UInt32(0))
+            header.appendLE(UInt32(entry.data.count))
+            header.appendLE(UInt32(entry.data.count))
+            header.appendLE(UInt16(name.count))
+            header.appendLE(UInt16(0))
             out += header + name + entry.data
             var extra: [UInt8] = []
             if zip64 {
-                extra.appendLE(UInt16(1)); extra.appendLE(UInt16(24))
-                extra.appendLE(UInt64(entry.data.count)); extra.appendLE(UInt64(entry.data.count)); extra.appendLE(UInt64(offset))
+                extra.appendLE(UInt16(1))
+                extra.appendLE(UInt16(24))
+                extra.appendLE(UInt64(entry.data.count))
+                extra.appendLE(UInt64(entry.data.count))
+                extra.appendLE(UInt64(offset))
             }
             let size32 = zip64 ? UInt32.max : UInt32(entry.data.count)
             var central: [UInt8] = []
-            central.appendLE(UInt32(0x0201_4B50)); central.appendLE(UInt16(45)); central.appendLE(UInt16(45))
-            central.appendLE(UInt16(0)); central.appendLE(entry.method); central.appendLE(UInt32(0))
-            central.appendLE(UInt32(0)); central.appendLE(size32); central.appendLE(size32)
-            central.appendLE(UInt16(name.count)); central.appendLE(UInt16(extra.count)); central.appendLE(UInt16(0))
-            central.appendLE(UInt16(0)); central.appendLE(UInt16(0)); central.appendLE(UInt32(0))
+            central.appendLE(UInt32(0x0201_4B50))
+            central.appendLE(UInt16(45))
+            central.appendLE(UInt16(45))
+            central.appendLE(UInt16(0))
+            central.appendLE(entry.method)
+            central.appendLE(UInt32(0))
+            central.appendLE(UInt32(0))
+            central.appendLE(size32)
+            central.appendLE(size32)
+            central.appendLE(UInt16(name.count))
+            central.appendLE(UInt16(extra.count))
+            central.appendLE(UInt16(0))
+            central.appendLE(UInt16(0))
+            central.appendLE(UInt16(0))
+            central.appendLE(UInt32(0))
             central.appendLE(zip64 ? UInt32.max : UInt32(offset))
             directory += central + name + extra
         }
@@ -136,15 +156,28 @@ struct ZipWriter {
         out += directory
         if zip64 {
             let recordOffset = out.count
-            out.appendLE(UInt32(0x0606_4B50)); out.appendLE(UInt64(44)); out.appendLE(UInt16(45)); out.appendLE(UInt16(45))
-            out.appendLE(UInt32(0)); out.appendLE(UInt32(0))
-            out.appendLE(UInt64(entries.count)); out.appendLE(UInt64(entries.count))
-            out.appendLE(UInt64(directory.count)); out.appendLE(UInt64(directoryOffset))
-            out.appendLE(UInt32(0x0706_4B50)); out.appendLE(UInt32(0)); out.appendLE(UInt64(recordOffset)); out.appendLE(UInt32(1))
+            out.appendLE(UInt32(0x0606_4B50))
+            out.appendLE(UInt64(44))
+            out.appendLE(UInt16(45))
+            out.appendLE(UInt16(45))
+            out.appendLE(UInt32(0))
+            out.appendLE(UInt32(0))
+            out.appendLE(UInt64(entries.count))
+            out.appendLE(UInt64(entries.count))
+            out.appendLE(UInt64(directory.count))
+            out.appendLE(UInt64(directoryOffset))
+            out.appendLE(UInt32(0x0706_4B50))
+            out.appendLE(UInt32(0))
+            out.appendLE(UInt64(recordOffset))
+            out.appendLE(UInt32(1))
         }
-        out.appendLE(UInt32(0x0605_4B50)); out.appendLE(UInt16(0)); out.appendLE(UInt16(0))
-        out.appendLE(zip64 ? UInt16.max : UInt16(entries.count)); out.appendLE(zip64 ? UInt16.max : UInt16(entries.count))
-        out.appendLE(zip64 ? UInt32.max : UInt32(directory.count)); out.appendLE(zip64 ? UInt32.max : UInt32(directoryOffset))
+        out.appendLE(UInt32(0x0605_4B50))
+        out.appendLE(UInt16(0))
+        out.appendLE(UInt16(0))
+        out.appendLE(zip64 ? UInt16.max : UInt16(entries.count))
+        out.appendLE(zip64 ? UInt16.max : UInt16(entries.count))
+        out.appendLE(zip64 ? UInt32.max : UInt32(directory.count))
+        out.appendLE(zip64 ? UInt32.max : UInt32(directoryOffset))
         out.appendLE(UInt16(0))
         return out
     }
@@ -155,24 +188,36 @@ struct PickleBuilder {
     var bytes: [UInt8] = [0x80, 2]
 
     mutating func global(_ module: String, _ name: String) {
-        bytes.append(0x63); bytes += Array("\(module)\n\(name)\n".utf8)
+        bytes.append(0x63)
+        bytes += Array("\(module)\n\(name)\n".utf8)
     }
     mutating func string(_ text: String) {
         let utf8 = Array(text.utf8)
-        bytes.append(0x58); bytes.appendLE(UInt32(utf8.count)); bytes += utf8
+        bytes.append(0x58)
+        bytes.appendLE(UInt32(utf8.count))
+        bytes += utf8
     }
     /// BININT when it fits 32 bits, else LONG1 with 8 bytes.
     mutating func int(_ value: Int) {
         if let small = Int32(exactly: value) {
-            bytes.append(0x4A); bytes.appendLE(small)
+            bytes.append(0x4A)
+            bytes.appendLE(small)
         } else {
-            bytes += [0x8A, 8]; bytes.appendLE(Int64(value))
+            bytes += [0x8A, 8]
+            bytes.appendLE(Int64(value))
         }
     }
     mutating func op(_ code: UInt8) { bytes.append(code) }
     /// `('storage', torch.<type>, key, 'cpu', numel)` then BINPERSID.
     mutating func storage(_ type: String, key: String, count: Int) {
-        op(0x28); string("storage"); global("torch", type); string(key); string("cpu"); int(count); op(0x74); op(0x51)
+        op(0x28)
+        string("storage")
+        global("torch", type)
+        string(key)
+        string("cpu")
+        int(count)
+        op(0x74)
+        op(0x51)
     }
     /// `_rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())`, storage already built inline.
     mutating func tensor(_ type: String, key: String, count: Int, offset: Int, size: [Int], stride: [Int]) {
@@ -180,11 +225,18 @@ struct PickleBuilder {
         op(0x28)
         storage(type, key: key, count: count)
         int(offset)
-        op(0x28); size.forEach { int($0) }; op(0x74)
-        op(0x28); stride.forEach { int($0) }; op(0x74)
+        op(0x28)
+        size.forEach { int($0) }
+        op(0x74)
+        op(0x28)
+        stride.forEach { int($0) }
+        op(0x74)
         op(0x89)
-        global("collections", "OrderedDict"); op(0x29); op(0x52)
-        op(0x74); op(0x52)
+        global("collections", "OrderedDict")
+        op(0x29)
+        op(0x52)
+        op(0x74)
+        op(0x52)
     }
 }
 

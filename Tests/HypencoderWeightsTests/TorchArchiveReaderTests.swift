@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderWeights
 
 final class TorchArchiveReaderTests: XCTestCase {
@@ -76,11 +77,16 @@ final class TorchArchiveReaderTests: XCTestCase {
             var pickle = PickleBuilder()
             if stackGlobal {
                 pickle.bytes[1] = 4
-                pickle.string(module); pickle.string(name); pickle.op(0x93)
+                pickle.string(module)
+                pickle.string(name)
+                pickle.op(0x93)
             } else {
                 pickle.global(module, name)
             }
-            pickle.string("echo hi"); pickle.op(0x85); pickle.op(0x52); pickle.op(0x2E)
+            pickle.string("echo hi")
+            pickle.op(0x85)
+            pickle.op(0x52)
+            pickle.op(0x2E)
             let path = try archive(pickle: pickle)
             XCTAssertThrowsError(try TorchArchiveReader.read(path: path)) { error in
                 guard case .forbiddenPickle(_, let reason)? = error as? ModelError else {
@@ -93,10 +99,13 @@ final class TorchArchiveReaderTests: XCTestCase {
 
     func testSwiftBuiltArchiveWithStridedView() throws {
         var pickle = PickleBuilder()
-        pickle.global("collections", "OrderedDict"); pickle.op(0x29); pickle.op(0x52)
+        pickle.global("collections", "OrderedDict")
+        pickle.op(0x29)
+        pickle.op(0x52)
         pickle.string("t")
         pickle.tensor("FloatStorage", key: "0", count: 6, offset: 1, size: [2, 2], stride: [1, 2])
-        pickle.op(0x73); pickle.op(0x2E)
+        pickle.op(0x73)
+        pickle.op(0x2E)
         var data: [UInt8] = []
         for value: Float in [0, 1, 2, 3, 4, 5] { data.appendLE(value.bitPattern) }
         let contents = try TorchArchiveReader.read(path: try archive(pickle: pickle, storages: ["0": data]))
@@ -105,36 +114,45 @@ final class TorchArchiveReaderTests: XCTestCase {
 
     func testZip64Archive() throws {
         var pickle = PickleBuilder()
-        pickle.op(0x7D); pickle.string("t")
+        pickle.op(0x7D)
+        pickle.string("t")
         pickle.tensor("HalfStorage", key: "7", count: 2, offset: 0, size: [2], stride: [1])
-        pickle.op(0x73); pickle.op(0x2E)
+        pickle.op(0x73)
+        pickle.op(0x2E)
         let path = try archive(pickle: pickle, storages: ["7": [0x00, 0x3C, 0x00, 0xC0]], zip64: true)
         XCTAssertEqual(try TorchArchiveReader.read(path: path).tensors["t"], Tensor(shape: [2], values: [1, -2]))
     }
 
     func testViewOutsideStorageIsRefused() throws {
         var pickle = PickleBuilder()
-        pickle.op(0x7D); pickle.string("t")
+        pickle.op(0x7D)
+        pickle.string("t")
         pickle.tensor("FloatStorage", key: "0", count: 2, offset: 1, size: [2], stride: [1])
-        pickle.op(0x73); pickle.op(0x2E)
+        pickle.op(0x73)
+        pickle.op(0x2E)
         let path = try archive(pickle: pickle, storages: ["0": [UInt8](repeating: 0, count: 8)])
         TestSupport.assertFormatError(mentioning: ["'t'", "reaches element 2"]) { try TorchArchiveReader.read(path: path) }
     }
 
     func testStorageLargerThanEntryIsRefused() throws {
         var pickle = PickleBuilder()
-        pickle.op(0x7D); pickle.string("t")
+        pickle.op(0x7D)
+        pickle.string("t")
         pickle.tensor("FloatStorage", key: "0", count: 1 << 40, offset: 0, size: [1 << 40], stride: [1])
-        pickle.op(0x73); pickle.op(0x2E)
+        pickle.op(0x73)
+        pickle.op(0x2E)
         let path = try archive(pickle: pickle, storages: ["0": [UInt8](repeating: 0, count: 8)])
         TestSupport.assertFormatError(mentioning: ["'t'", "holds 8 bytes"]) { try TorchArchiveReader.read(path: path) }
     }
 
     func testCompressedEntryIsRefused() throws {
         var pickle = PickleBuilder()
-        pickle.op(0x7D); pickle.op(0x2E)
+        pickle.op(0x7D)
+        pickle.op(0x2E)
         let path = try archive(pickle: pickle, method: 8)
-        TestSupport.assertFormatError(mentioning: ["'model/data.pkl'", "compression method 8"]) { try TorchArchiveReader.read(path: path) }
+        TestSupport.assertFormatError(mentioning: ["'model/data.pkl'", "compression method 8"]) {
+            try TorchArchiveReader.read(path: path)
+        }
     }
 
     func testMalformedPicklesGiveErrors() throws {
@@ -163,11 +181,18 @@ final class TorchArchiveReaderTests: XCTestCase {
         var deep = PickleBuilder()
         deep.op(0x4E)
         deep.bytes += [UInt8](repeating: 0x85, count: 300_000)
-        deep.op(0x30); deep.op(0x7D); deep.op(0x2E)
+        deep.op(0x30)
+        deep.op(0x7D)
+        deep.op(0x2E)
         XCTAssertEqual(try TorchArchiveReader.read(path: try archive(pickle: deep)).tensors.count, 0)
 
         var cycle = PickleBuilder()
-        cycle.op(0x7D); cycle.bytes += [0x71, 0]; cycle.string("self"); cycle.bytes += [0x68, 0]; cycle.op(0x73); cycle.op(0x2E)
+        cycle.op(0x7D)
+        cycle.bytes += [0x71, 0]
+        cycle.string("self")
+        cycle.bytes += [0x68, 0]
+        cycle.op(0x73)
+        cycle.op(0x2E)
         XCTAssertEqual(try TorchArchiveReader.read(path: try archive(pickle: cycle)).skipped["self"], "dict")
     }
 
@@ -175,7 +200,8 @@ final class TorchArchiveReaderTests: XCTestCase {
     /// number (PROTO 2, LONG1 0x1950a86a20f9469cfc6c).
     func testLegacyFormatIsRefusedClearly() throws {
         let path = try TestSupport.temporaryDirectory(self) + "/pytorch_model.bin"
-        try TestSupport.write([0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E], to: path)
+        try TestSupport.write(
+            [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E], to: path)
         TestSupport.assertFormatError(mentioning: ["legacy", "torch.save"]) { try TorchArchiveReader.read(path: path) }
     }
 

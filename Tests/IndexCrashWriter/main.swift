@@ -35,13 +35,15 @@ func operation(seed: UInt64, index: Int) -> Operation {
     if rng.below(10) < 3 {
         return .delete((0...rng.below(3)).map { _ in "doc-\(rng.below(idPool))" })
     }
-    return .upsert((0...rng.below(4)).map { _ in
-        let id = "doc-\(rng.below(idPool))"
-        let vector = (0..<dimension).map { _ in Float(rng.below(2001) - 1000) / 100 }
-        let hasText = rng.below(2) == 0
-        return DocumentUpsert(id: id, vector: vector, metadata: Array("{\"op\":\(index)}".utf8),
-                              text: hasText ? "text of \(id) from operation \(index)" : nil)
-    })
+    return .upsert(
+        (0...rng.below(4)).map { _ in
+            let id = "doc-\(rng.below(idPool))"
+            let vector = (0..<dimension).map { _ in Float(rng.below(2001) - 1000) / 100 }
+            let hasText = rng.below(2) == 0
+            return DocumentUpsert(
+                id: id, vector: vector, metadata: Array("{\"op\":\(index)}".utf8),
+                text: hasText ? "text of \(id) from operation \(index)" : nil)
+        })
 }
 
 /// One line per document, sorted by id; floats as bit patterns so comparison is exact.
@@ -69,8 +71,8 @@ case "expect":
     var state: [String: DocumentUpsert] = [:]
     for index in 0..<count {
         switch operation(seed: seed, index: index) {
-        case let .upsert(documents): for document in documents { state[document.id] = document }
-        case let .delete(ids): for id in ids { state[id] = nil }
+        case .upsert(let documents): for document in documents { state[document.id] = document }
+        case .delete(let ids): for id in ids { state[id] = nil }
         case .checkpoint, .compact: break
         }
     }
@@ -82,8 +84,8 @@ case "write":
         var number = first
         while true {
             switch operation(seed: seed, index: number) {
-            case let .upsert(documents): try index.upsert(documents)
-            case let .delete(ids): try index.delete(ids: ids)
+            case .upsert(let documents): try index.upsert(documents)
+            case .delete(let ids): try index.delete(ids: ids)
             case .checkpoint: try index.checkpoint()
             case .compact: try index.compact()
             }

@@ -30,8 +30,10 @@ enum AddCommand: Command {
         uploader.showProgress = !quiet
         let totals = try uploader.upload(path: path)
         if json {
-            return Output.json(["documents": .integer(Int64(totals.documents)),
-                                "added": .integer(Int64(totals.added)), "updated": .integer(Int64(totals.updated))])
+            return Output.json([
+                "documents": .integer(Int64(totals.documents)),
+                "added": .integer(Int64(totals.added)), "updated": .integer(Int64(totals.updated)),
+            ])
         }
         Output.line("\(totals.documents) documents: \(totals.added) added, \(totals.updated) updated")
     }

@@ -15,7 +15,7 @@ enum CallCommand: Command {
 
     static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
         let compact = arguments.flag("--compact")
-        _ = arguments.flag("--json")   // the output is JSON anyway
+        _ = arguments.flag("--json")  // the output is JSON anyway
         let positionals = try arguments.finish(positionals: 1...2, usage: help)
         var params: JSONValue?
         if positionals.count == 2 {
@@ -24,7 +24,8 @@ enum CallCommand: Command {
             }
             switch params {
             case .object?, .array?: break
-            default: throw ClientError.usage("PARAMS_JSON must be an object or an array, got \(params?.typeDescription ?? "nothing")")
+            default:
+                throw ClientError.usage("PARAMS_JSON must be an object or an array, got \(params?.typeDescription ?? "nothing")")
             }
         }
         let result = try context.call(positionals[0], params)

@@ -32,7 +32,9 @@ enum EvalCommand: Command {
         let batchSize = try arguments.integer("--batch-size", in: 1...10_000) ?? 64
         let split = try arguments.option("--split") ?? "test"
         let runPath = try arguments.option("--run")
-        guard let directory = try arguments.option("--corpus") else { throw ClientError.usage("--corpus DIR is required\n\(help)") }
+        guard let directory = try arguments.option("--corpus") else {
+            throw ClientError.usage("--corpus DIR is required\n\(help)")
+        }
         _ = try arguments.finish(positionals: 0...0, usage: help)
 
         let collection = BEIRCollection(directory: directory)
@@ -53,9 +55,12 @@ enum EvalCommand: Command {
 
         var runs: [String: [RankedDocument]] = [:]
         let progress = ProgressReporter(title: "eval: searching", total: Int64(judged.count), enabled: !quiet)
-        try connection.pipeline("search", count: judged.count, window: 2, request: { index in
-            ["query": .string(queries[judged[index]] ?? ""), "k": .integer(Int64(k)), "mode": "exact"]
-        }) { index, result in
+        try connection.pipeline(
+            "search", count: judged.count, window: 2,
+            request: { index in
+                ["query": .string(queries[judged[index]] ?? ""), "k": .integer(Int64(k)), "mode": "exact"]
+            }
+        ) { index, result in
             runs[judged[index]] = (result["results"]?.arrayValue ?? []).compactMap { hit in
                 guard let id = hit["id"]?.stringValue, let score = hit["score"]?.doubleValue else { return nil }
                 return RankedDocument(id: id, score: score)
@@ -67,15 +72,19 @@ enum EvalCommand: Command {
         if let runPath { try writeRun(runs, order: judged, to: runPath) }
         let (mean, count) = RetrievalMeasures.mean(runs: runs, qrels: qrels)
         if json {
-            return Output.json(["nDCG@10": .double(mean.ndcg10), "MAP": .double(mean.averagePrecision),
-                                "R@100": .double(mean.recall100), "queries": .integer(Int64(count))])
+            return Output.json([
+                "nDCG@10": .double(mean.ndcg10), "MAP": .double(mean.averagePrecision),
+                "R@100": .double(mean.recall100), "queries": .integer(Int64(count)),
+            ])
         }
-        Output.table(["measure", "value"], [
-            ["nDCG@10", String(format: "%.4f", mean.ndcg10)],
-            ["MAP", String(format: "%.4f", mean.averagePrecision)],
-            ["R@100", String(format: "%.4f", mean.recall100)],
-            ["queries", String(count)],
-        ])
+        Output.table(
+            ["measure", "value"],
+            [
+                ["nDCG@10", String(format: "%.4f", mean.ndcg10)],
+                ["MAP", String(format: "%.4f", mean.averagePrecision)],
+                ["R@100", String(format: "%.4f", mean.recall100)],
+                ["queries", String(count)],
+            ])
     }
 
     /// The standard TREC run format. Scores are written with Swift's shortest round-trip

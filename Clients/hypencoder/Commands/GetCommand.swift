@@ -19,8 +19,12 @@ enum GetCommand: Command {
         let ids = try arguments.finish(positionals: 1...Int.max, usage: help)
         var include: [JSONValue] = ["text", "metadata"]
         if vector { include.append("vector") }
-        let result = try context.call("index/get", ["ids": .array(ids.map { .string($0) }),
-                                                     "include": .array(include), "encoding": "base64"])
+        let result = try context.call(
+            "index/get",
+            [
+                "ids": .array(ids.map { .string($0) }),
+                "include": .array(include), "encoding": "base64",
+            ])
         if json { return Output.json(result) }
         let documents = result["documents"]?.arrayValue ?? []
         var header = ["id", "text", "metadata"]
@@ -30,7 +34,9 @@ enum GetCommand: Command {
             var row = [id, Output.clip(Output.cell(document["text"])), Output.clip(Output.cell(document["metadata"]), 40)]
             if vector {
                 let floats = (document["vector"]?.stringValue).flatMap { try? Float32Base64.decode($0) } ?? []
-                row.append("\(floats.count) floats: " + floats.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: " ") + (floats.count > 4 ? " …" : ""))
+                row.append(
+                    "\(floats.count) floats: " + floats.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: " ")
+                        + (floats.count > 4 ? " …" : ""))
             }
             return row
         }

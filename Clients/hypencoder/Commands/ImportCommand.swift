@@ -24,7 +24,9 @@ enum ImportCommand: Command {
         let json = arguments.flag("--json")
         let quiet = arguments.flag("--quiet")
         let batchSize = try arguments.integer("--batch-size", in: 1...10_000) ?? 1024
-        guard let vectorsPath = try arguments.option("--vectors") else { throw ClientError.usage("--vectors FILE is required\n\(help)") }
+        guard let vectorsPath = try arguments.option("--vectors") else {
+            throw ClientError.usage("--vectors FILE is required\n\(help)")
+        }
         guard let idsPath = try arguments.option("--ids") else { throw ClientError.usage("--ids FILE is required\n\(help)") }
         _ = try arguments.finish(positionals: 0...0, usage: help)
 
@@ -40,21 +42,30 @@ enum ImportCommand: Command {
 
         let connection = try context.connection()
         let progress = ProgressReporter(title: "import", total: Int64(ids.count), enabled: !quiet)
-        var added = 0, updated = 0
+        var added = 0
+        var updated = 0
         let batches = stride(from: 0, to: ids.count, by: batchSize).map { $0..<min($0 + batchSize, ids.count) }
-        try connection.pipeline("index/add", count: batches.count, window: 2, request: { index in
-            ["documents": .array(batches[index].map {
-                ["id": .string(ids[$0]), "vector": .string(Float32Base64.encode(vectors.row($0)))]
-            })]
-        }) { index, result in
+        try connection.pipeline(
+            "index/add", count: batches.count, window: 2,
+            request: { index in
+                [
+                    "documents": .array(
+                        batches[index].map {
+                            ["id": .string(ids[$0]), "vector": .string(Float32Base64.encode(vectors.row($0)))]
+                        })
+                ]
+            }
+        ) { index, result in
             added += Int(result["added"]?.int64Value ?? 0)
             updated += Int(result["updated"]?.int64Value ?? 0)
             progress.update(done: Int64(batches[index].upperBound), count: batches[index].upperBound, unit: "vectors")
         }
         progress.finish()
         if json {
-            return Output.json(["documents": .integer(Int64(ids.count)), "added": .integer(Int64(added)),
-                                "updated": .integer(Int64(updated))])
+            return Output.json([
+                "documents": .integer(Int64(ids.count)), "added": .integer(Int64(added)),
+                "updated": .integer(Int64(updated)),
+            ])
         }
         Output.line("\(ids.count) vectors: \(added) added, \(updated) updated")
     }

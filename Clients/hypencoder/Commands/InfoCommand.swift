@@ -27,7 +27,10 @@ enum InfoCommand: Command {
                 ["encoder", "\(Output.cell(model["layers"])) layers, hidden size \(Output.cell(model["hiddenSize"]))"],
                 ["document vector", "\(Output.cell(model["documentDimension"])) floats"],
                 ["q-net", Output.cell(model["qnetDimensions"])],
-                ["max tokens", "query \(Output.cell(model["queryMaxLength"])), document \(Output.cell(model["documentMaxLength"]))"],
+                [
+                    "max tokens",
+                    "query \(Output.cell(model["queryMaxLength"])), document \(Output.cell(model["documentMaxLength"]))",
+                ],
                 ["BLAS", Output.cell(model["blas"])],
             ]
         } else {

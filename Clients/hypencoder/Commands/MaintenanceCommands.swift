@@ -33,8 +33,10 @@ enum CompactCommand: Command {
     }
 }
 
-private func runMaintenance(_ method: String, _ done: String, _ arguments: inout ArgumentList,
-                            _ context: ClientContext, _ help: String) throws {
+private func runMaintenance(
+    _ method: String, _ done: String, _ arguments: inout ArgumentList,
+    _ context: ClientContext, _ help: String
+) throws {
     let json = arguments.flag("--json")
     _ = try arguments.finish(positionals: 0...0, usage: help)
     let result = try context.call(method)

@@ -23,18 +23,33 @@ enum ScoreCommand: Command {
         var rest: [String] = []
         var flagsEnded = false
         for item in arguments.items {
-            if !flagsEnded, item == "--" { flagsEnded = true; rest.append(item); continue }
-            if !flagsEnded, item == "--id" || item == "--text" { current = String(item.dropFirst(2)); continue }
-            if !flagsEnded, item.hasPrefix("--") { current = nil; rest.append(item); continue }
+            if !flagsEnded, item == "--" {
+                flagsEnded = true
+                rest.append(item)
+                continue
+            }
+            if !flagsEnded, item == "--id" || item == "--text" {
+                current = String(item.dropFirst(2))
+                continue
+            }
+            if !flagsEnded, item.hasPrefix("--") {
+                current = nil
+                rest.append(item)
+                continue
+            }
             if let kind = current { documents.append((kind, item)) } else { rest.append(item) }
         }
         arguments = ArgumentList(rest)
         let query = try arguments.finish(positionals: 1...1, usage: help)[0]
         guard !documents.isEmpty else { throw ClientError.usage("give documents with --id or --text\n\(help)") }
-        guard documents.count <= 10_000 else { throw ClientError.usage("at most 10000 documents per score call, got \(documents.count)") }
+        guard documents.count <= 10_000 else {
+            throw ClientError.usage("at most 10000 documents per score call, got \(documents.count)")
+        }
 
-        let params: JSONValue = ["query": .string(query),
-                                 "documents": .array(documents.map { .object([$0.kind: .string($0.value)]) })]
+        let params: JSONValue = [
+            "query": .string(query),
+            "documents": .array(documents.map { .object([$0.kind: .string($0.value)]) }),
+        ]
         let result = try context.call("score", params)
         if json { return Output.json(result) }
         let scores = result["scores"]?.arrayValue ?? []

@@ -29,8 +29,10 @@ enum SearchCommand: Command {
         guard !(exact && approximate) else { throw ClientError.usage("--exact and --approximate exclude each other") }
         var graph: JSONObject = [:]
         if arguments.flag("--paper") { graph["traversal"] = "paper" }
-        for (flag, key, range) in [("--entry-points", "entryPoints", 1...100_000), ("--ncandidates", "ncandidates", 1...10_000),
-                                   ("--max-iter", "maxIter", 0...100_000)] {
+        for (flag, key, range) in [
+            ("--entry-points", "entryPoints", 1...100_000), ("--ncandidates", "ncandidates", 1...10_000),
+            ("--max-iter", "maxIter", 0...100_000),
+        ] {
             if let value = try arguments.integer(flag, in: range) { graph[key] = .integer(Int64(value)) }
         }
         guard approximate || graph.isEmpty else {
@@ -39,8 +41,10 @@ enum SearchCommand: Command {
         let include = try includeList(arguments.option("--include"), allowed: ["text", "metadata"])
         let query = try arguments.finish(positionals: 1...1, usage: help)[0]
 
-        var params: JSONObject = ["query": .string(query), "k": .integer(Int64(k)),
-                                  "mode": approximate ? "approximate" : "exact"]
+        var params: JSONObject = [
+            "query": .string(query), "k": .integer(Int64(k)),
+            "mode": approximate ? "approximate" : "exact",
+        ]
         if !graph.isEmpty { params["params"] = .object(graph) }
         if !include.isEmpty { params["include"] = .array(include.map { .string($0) }) }
         let result = try context.call("search", .object(params))

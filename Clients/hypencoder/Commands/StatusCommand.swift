@@ -21,7 +21,10 @@ enum StatusCommand: Command {
             ["uptime", String(format: "%.1f s", status["uptimeSeconds"]?.doubleValue ?? 0)],
             ["shutting down", Output.cell(status["shuttingDown"])],
             ["connections", Output.cell(status["connections"]?["open"])],
-            ["work", "\(Output.cell(status["work"]?["running"])) running, \(Output.cell(status["work"]?["queued"])) queued, \(Output.cell(status["work"]?["workers"])) workers"],
+            [
+                "work",
+                "\(Output.cell(status["work"]?["running"])) running, \(Output.cell(status["work"]?["queued"])) queued, \(Output.cell(status["work"]?["workers"])) workers",
+            ],
         ]
         if let resident = status["memory"]?["residentBytes"]?.int64Value {
             rows.append(["memory", "\(resident / (1 << 20)) MiB resident"])
@@ -39,6 +42,7 @@ enum StatusCommand: Command {
 
     static func indexLine(_ index: JSONValue?) -> String {
         guard let index, !index.isNull else { return "none open" }
-        return "\(Output.cell(index["directory"])) (\(Output.cell(index["documents"])) documents, \(Output.cell(index["storage"])))"
+        return
+            "\(Output.cell(index["directory"])) (\(Output.cell(index["documents"])) documents, \(Output.cell(index["storage"])))"
     }
 }

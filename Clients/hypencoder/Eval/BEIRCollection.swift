@@ -20,7 +20,8 @@ struct BEIRCollection {
                 throw ClientError.data("\(reader.location): not valid JSON: \(error)")
             }
             guard let id = value["_id"]?.stringValue ?? value["_id"]?.int64Value.map({ String($0) }),
-                  let text = value["text"]?.stringValue else {
+                let text = value["text"]?.stringValue
+            else {
                 throw ClientError.data("\(reader.location): a query needs a string \"_id\" and \"text\"")
             }
             queries[id] = text
@@ -40,10 +41,11 @@ struct BEIRCollection {
                 throw ClientError.data("\(reader.location): expected query-id, corpus-id and grade separated by tabs")
             }
             // TREC qrels have 4 fields (query, iteration, document, grade); BEIR has 3.
-            let (query, document, gradeText) = fields.count >= 4
+            let (query, document, gradeText) =
+                fields.count >= 4
                 ? (fields[0], fields[2], fields[3]) : (fields[0], fields[1], fields[2])
             guard let grade = Int(gradeText) else {
-                if reader.lineNumber == 1 { continue }   // the header
+                if reader.lineNumber == 1 { continue }  // the header
                 throw ClientError.data("\(reader.location): grade \"\(gradeText)\" is not an integer")
             }
             judgments[String(query), default: [:]][String(document)] = grade

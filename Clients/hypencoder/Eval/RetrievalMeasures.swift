@@ -53,9 +53,10 @@ enum RetrievalMeasures {
             precisionSum += Double(found) / Double(index + 1)
             if index < 100 { foundIn100 += 1 }
         }
-        return Scores(ndcg10: ideal > 0 ? dcg / ideal : 0,
-                      averagePrecision: relevantCount > 0 ? precisionSum / Double(relevantCount) : 0,
-                      recall100: relevantCount > 0 ? Double(foundIn100) / Double(relevantCount) : 0)
+        return Scores(
+            ndcg10: ideal > 0 ? dcg / ideal : 0,
+            averagePrecision: relevantCount > 0 ? precisionSum / Double(relevantCount) : 0,
+            recall100: relevantCount > 0 ? Double(foundIn100) / Double(relevantCount) : 0)
     }
 
     /// Means over the queries present in both `runs` and `qrels`, and how many there were.
@@ -72,11 +73,14 @@ enum RetrievalMeasures {
         }
         guard count > 0 else { return (total, 0) }
         let n = Double(count)
-        return (Scores(ndcg10: total.ndcg10 / n, averagePrecision: total.averagePrecision / n,
-                       recall100: total.recall100 / n), count)
+        return (
+            Scores(
+                ndcg10: total.ndcg10 / n, averagePrecision: total.averagePrecision / n,
+                recall100: total.recall100 / n), count
+        )
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -61,7 +61,10 @@ struct ArgumentList {
         var positionals: [String] = []
         var flagsEnded = false
         for item in items {
-            if !flagsEnded, item == "--" { flagsEnded = true; continue }
+            if !flagsEnded, item == "--" {
+                flagsEnded = true
+                continue
+            }
             if !flagsEnded, item.count > 1, item.hasPrefix("-"), Double(item) == nil {
                 throw ClientError.usage("unknown option \(item)\n\(usage)")
             }
@@ -69,8 +72,10 @@ struct ArgumentList {
         }
         items = []
         guard allowed.contains(positionals.count) else {
-            let expected = allowed.lowerBound == allowed.upperBound
-                ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound == Int.max ? "any number of" : String(allowed.upperBound))"
+            let expected =
+                allowed.lowerBound == allowed.upperBound
+                ? "\(allowed.lowerBound)"
+                : "\(allowed.lowerBound) to \(allowed.upperBound == Int.max ? "any number of" : String(allowed.upperBound))"
             throw ClientError.usage("expected \(expected) argument(s), got \(positionals.count)\n\(usage)")
         }
         return positionals

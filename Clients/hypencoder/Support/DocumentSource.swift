@@ -12,7 +12,7 @@ import HypencoderRPC
 /// Other members are ignored (BEIR files carry extras such as an empty `metadata`).
 enum DocumentSource {
     static func document(fromLine bytes: [UInt8], at location: String) throws -> JSONValue? {
-        if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return nil }   // blank line
+        if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return nil }  // blank line
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch {
             throw ClientError.data("\(location): not valid JSON: \(error)")
@@ -31,7 +31,9 @@ enum DocumentSource {
         if let vector = object["vector"], !vector.isNull {
             switch vector {
             case .array, .string: document["vector"] = vector
-            default: throw ClientError.data("\(location): \"vector\" must be an array of numbers or a base64 string, got \(vector.typeDescription)")
+            default:
+                throw ClientError.data(
+                    "\(location): \"vector\" must be an array of numbers or a base64 string, got \(vector.typeDescription)")
             }
         }
         if let metadata = object["metadata"], let members = metadata.objectValue, !members.isEmpty {
@@ -51,7 +53,8 @@ enum DocumentSource {
         switch raw {
         case .string(let s) where !s.isEmpty: return s
         case .integer(let i): return String(i)
-        default: throw ClientError.data("\(location): \"id\" must be a non-empty string, got \(raw.serializedString().prefix(40))")
+        default:
+            throw ClientError.data("\(location): \"id\" must be a non-empty string, got \(raw.serializedString().prefix(40))")
         }
     }
 

@@ -10,7 +10,11 @@ struct DocumentUploader {
     var window = 2
     var showProgress = true
 
-    struct Totals { var documents = 0; var added = 0; var updated = 0 }
+    struct Totals {
+        var documents = 0
+        var added = 0
+        var updated = 0
+    }
 
     /// Uploads every document of a JSONL file (see `DocumentSource` for the shapes).
     func upload(path: String, title: String = "add") throws -> Totals {

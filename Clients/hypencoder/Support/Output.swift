@@ -26,9 +26,10 @@ enum Output {
             return "[\n" + items.map { inner + pretty($0, indent: inner) }.joined(separator: ",\n")
                 + "\n" + indent + "]"
         case .object(let object) where !object.isEmpty:
-            return "{\n" + object.map { key, member in
-                inner + JSONValue.string(key).serializedString() + ": " + pretty(member, indent: inner)
-            }.joined(separator: ",\n") + "\n" + indent + "}"
+            return "{\n"
+                + object.map { key, member in
+                    inner + JSONValue.string(key).serializedString() + ": " + pretty(member, indent: inner)
+                }.joined(separator: ",\n") + "\n" + indent + "}"
         default:
             return value.serializedString()
         }

@@ -11,8 +11,9 @@ import HypencoderRPC
 final class RPCConnection {
     let path: String
     private let fd: Int32
-    private var framer = MessageFramer(limits: FramingLimits(maxMessageBytes: 1 << 30),
-                                       framing: .newlineDelimited)
+    private var framer = MessageFramer(
+        limits: FramingLimits(maxMessageBytes: 1 << 30),
+        framing: .newlineDelimited)
     private var nextID: Int64 = 1
     /// Replies that arrived while waiting for another id (only in `pipeline`).
     private var early: [RPCID: JSONValue] = [:]
@@ -40,8 +41,9 @@ final class RPCConnection {
         guard connected == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw ClientError(.unavailable,
-                              "cannot connect to \(path): \(reason) (is hypencoderd running? see --socket and HYPENCODER_SOCKET)")
+            throw ClientError(
+                .unavailable,
+                "cannot connect to \(path): \(reason) (is hypencoderd running? see --socket and HYPENCODER_SOCKET)")
         }
     }
 
@@ -67,9 +69,11 @@ final class RPCConnection {
     /// Runs `count` requests with at most `window` outstanding. `request(i)` builds the
     /// params of request i only when it is about to be sent (so a big import never holds
     /// all its batches), and `each(i, result)` sees the results in request order.
-    func pipeline(_ method: String, count: Int, window: Int = 4,
-                  request: (Int) throws -> JSONValue,
-                  each: (Int, JSONValue) throws -> Void) throws {
+    func pipeline(
+        _ method: String, count: Int, window: Int = 4,
+        request: (Int) throws -> JSONValue,
+        each: (Int, JSONValue) throws -> Void
+    ) throws {
         var ids: [RPCID] = []
         var done = 0
         while done < count {
@@ -94,7 +98,9 @@ final class RPCConnection {
             }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw ClientError(.protocolError, "\(method): the daemon closed the connection while we were sending (\(String(cString: strerror(errno))))")
+                throw ClientError(
+                    .protocolError,
+                    "\(method): the daemon closed the connection while we were sending (\(String(cString: strerror(errno))))")
             }
             offset += n
         }
@@ -104,12 +110,14 @@ final class RPCConnection {
     private func result(of method: String, reply: JSONValue) throws -> JSONValue {
         if let errorValue = reply["error"] {
             guard let error = RPCError(json: errorValue) else {
-                throw ClientError(.protocolError, "\(method): malformed error object: \(errorValue.serializedString().prefix(200))")
+                throw ClientError(
+                    .protocolError, "\(method): malformed error object: \(errorValue.serializedString().prefix(200))")
             }
             throw ClientError.rpc(method, error)
         }
         guard let result = reply["result"] else {
-            throw ClientError(.protocolError, "\(method): reply has neither result nor error: \(reply.serializedString().prefix(200))")
+            throw ClientError(
+                .protocolError, "\(method): reply has neither result nor error: \(reply.serializedString().prefix(200))")
         }
         return result
     }
@@ -150,8 +158,10 @@ final class RPCConnection {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw ClientError(.protocolError, "the daemon closed the connection before replying"
-                                  + (n < 0 ? " (\(String(cString: strerror(errno))))" : ""))
+                throw ClientError(
+                    .protocolError,
+                    "the daemon closed the connection before replying"
+                        + (n < 0 ? " (\(String(cString: strerror(errno))))" : ""))
             }
             framer.append(buffer[..<n])
         }

@@ -18,7 +18,7 @@ struct VectorFile {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw ClientError(.noInput, "cannot read vectors \(path): \(error.localizedDescription)")
         }
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
         if data.count >= 10, Array(data.prefix(6)) == magic {
             let header = try Self.numpyHeader(data, path: path)
             offset = header.offset
@@ -29,14 +29,17 @@ struct VectorFile {
             }
             // Checked without overflow: the shape comes from the file and may be absurd.
             guard dimension <= (data.count - offset) / 4, rows <= (data.count - offset) / 4 / dimension else {
-                throw ClientError.data("\(path): shape (\(rows), \(dimension)) needs more float32 data than the file's \(data.count - offset) bytes")
+                throw ClientError.data(
+                    "\(path): shape (\(rows), \(dimension)) needs more float32 data than the file's \(data.count - offset) bytes")
             }
         } else {
             offset = 0
             dimension = expectedDimension
             let rowBytes = expectedDimension * 4
             guard rowBytes > 0, data.count % rowBytes == 0 else {
-                throw ClientError.data("\(path): \(data.count) bytes is not a whole number of float32 rows of dimension \(expectedDimension) (\(rowBytes) bytes each)")
+                throw ClientError.data(
+                    "\(path): \(data.count) bytes is not a whole number of float32 rows of dimension \(expectedDimension) (\(rowBytes) bytes each)"
+                )
             }
             rows = data.count / rowBytes
         }
@@ -65,13 +68,15 @@ struct VectorFile {
         guard start + length <= bytes.count else { throw ClientError.data("\(path): .npy header is truncated") }
         let header = String(decoding: bytes[start..<(start + length)], as: UTF8.self)
         guard header.contains("'descr': '<f4'") else {
-            throw ClientError.data("\(path): .npy dtype must be little-endian float32 ('<f4'); header: \(header.trimmingWhitespace())")
+            throw ClientError.data(
+                "\(path): .npy dtype must be little-endian float32 ('<f4'); header: \(header.trimmingWhitespace())")
         }
         guard header.contains("'fortran_order': False") else {
             throw ClientError.data("\(path): .npy must be in C order (fortran_order False)")
         }
         guard let open = header.range(of: "'shape': ("),
-              let close = header[open.upperBound...].firstIndex(of: ")") else {
+            let close = header[open.upperBound...].firstIndex(of: ")")
+        else {
             throw ClientError.data("\(path): .npy header has no shape")
         }
         let numbers = header[open.upperBound..<close].split(separator: ",")

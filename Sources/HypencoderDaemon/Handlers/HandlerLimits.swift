@@ -60,8 +60,10 @@ public struct QNetScorer: DocumentScorer {
 
 /// Encodes texts in chunks, checking for cancellation and reporting progress between
 /// chunks (`$/progress` "report" when the client sent a `workDoneToken`).
-func encodeDocumentsInChunks(_ texts: [String], model: HypencoderModel, context: RequestContext,
-                             action: String = "encoded") throws -> [[Float]] {
+func encodeDocumentsInChunks(
+    _ texts: [String], model: HypencoderModel, context: RequestContext,
+    action: String = "encoded"
+) throws -> [[Float]] {
     var vectors: [[Float]] = []
     vectors.reserveCapacity(texts.count)
     var start = 0

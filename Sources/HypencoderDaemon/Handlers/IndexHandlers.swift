@@ -104,8 +104,10 @@ struct IndexHandlers {
             }
             return .object(item)
         }
-        return ["mode": .string(mode), "results": .array(items), "documentsScored": .integer(Int64(documentsScored)),
-                "elapsedMs": .double((elapsedMs * 1000).rounded() / 1000)]
+        return [
+            "mode": .string(mode), "results": .array(items), "documentsScored": .integer(Int64(documentsScored)),
+            "elapsedMs": .double((elapsedMs * 1000).rounded() / 1000),
+        ]
     }
 
     /// `params.params` of an approximate search (nil for exact search, where giving it is an
@@ -135,7 +137,12 @@ struct IndexHandlers {
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
         let model = try services.requireModel()
         let index = try services.requireIndex()
-        struct Pending { var id: String; var text: String?; var vector: [Float]?; var metadata: [UInt8]? }
+        struct Pending {
+            var id: String
+            var text: String?
+            var vector: [Float]?
+            var metadata: [UInt8]?
+        }
         var pending: [Pending] = try documents.map { document in
             try document.object(allowedKeys: ["id", "text", "vector", "metadata"])
             let id = try document["id"].string(maxLength: index.options.limits.maxIDBytes, allowEmpty: false)

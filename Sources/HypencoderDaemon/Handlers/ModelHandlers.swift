@@ -33,10 +33,13 @@ struct ModelHandlers {
         } catch { throw RPCError.model(error) }
         var result: JSONObject = [
             "inputDimension": .integer(Int64(qnet.inputDimension)),
-            "layers": .array(qnet.layers.map { layer in
-                ["inputs": .integer(Int64(layer.inputs)), "outputs": .integer(Int64(layer.outputs)),
-                 "residual": .bool(layer.residual)]
-            }),
+            "layers": .array(
+                qnet.layers.map { layer in
+                    [
+                        "inputs": .integer(Int64(layer.inputs)), "outputs": .integer(Int64(layer.outputs)),
+                        "residual": .bool(layer.residual),
+                    ]
+                }),
             "activation": .string(qnet.activation.rawValue),
             "flopsPerDocument": .integer(Int64(qnet.flopsPerDocument)),
             "tokens": .integer(Int64(model.tokenize(query: text).count)),
@@ -44,10 +47,13 @@ struct ModelHandlers {
         if includeWeights {
             result["weights"] = [
                 "encoding": "base64",
-                "layers": .array(qnet.layers.map { layer in
-                    ["weight": .string(Float32Base64.encode(layer.weight)),
-                     "bias": .string(Float32Base64.encode(layer.bias))]
-                }),
+                "layers": .array(
+                    qnet.layers.map { layer in
+                        [
+                            "weight": .string(Float32Base64.encode(layer.weight)),
+                            "bias": .string(Float32Base64.encode(layer.bias)),
+                        ]
+                    }),
                 "output": .string(Float32Base64.encode(qnet.output)),
             ]
         }
@@ -78,7 +84,11 @@ struct ModelHandlers {
         let model = try services.requireModel()
         let dimension = model.documentDimension
 
-        enum Source { case id(String), text(String), vector([Float]) }
+        enum Source {
+            case id(String)
+            case text(String)
+            case vector([Float])
+        }
         let sources: [Source] = try documents.map { document in
             try document.object(allowedKeys: ["id", "text", "vector"])
             let given = ["id", "text", "vector"].filter { document[$0].isGiven }
@@ -99,13 +109,19 @@ struct ModelHandlers {
         } catch { throw RPCError.model(error) }
 
         var vectors = [[Float]?](repeating: nil, count: sources.count)
-        var textSlots: [Int] = [], texts: [String] = []
-        var idSlots: [Int] = [], ids: [String] = []
+        var textSlots: [Int] = []
+        var texts: [String] = []
+        var idSlots: [Int] = []
+        var ids: [String] = []
         for (slot, source) in sources.enumerated() {
             switch source {
             case .vector(let v): vectors[slot] = v
-            case .text(let t): textSlots.append(slot); texts.append(t)
-            case .id(let id): idSlots.append(slot); ids.append(id)
+            case .text(let t):
+                textSlots.append(slot)
+                texts.append(t)
+            case .id(let id):
+                idSlots.append(slot)
+                ids.append(id)
             }
         }
         if !ids.isEmpty {

@@ -38,8 +38,9 @@ final class GraphState: @unchecked Sendable {
         let live = graph.nodeCount - tombstonesCount(tombstones)
         guard force || live >= 2 * entriesComputedAt || (entries.isEmpty && live > 0) else { return }
         let clusters = min(parameters.entryClusters, max(1, live / 64))
-        entries = EntryPoints.centroidEntries(rows: rows, isLive: { !tombstones.isDead($0) }, clusters: clusters,
-                                              sampleSize: min(live, 16 * clusters))
+        entries = EntryPoints.centroidEntries(
+            rows: rows, isLive: { !tombstones.isDead($0) }, clusters: clusters,
+            sampleSize: min(live, 16 * clusters))
         entriesComputedAt = max(1, live)
     }
 
@@ -54,15 +55,24 @@ extension DocumentIndex {
     /// `exactSearch`) and how many documents were scored. Deleted documents are never returned.
     /// - Throws: `IndexError.dimensionMismatch` if the scorer expects another dimension;
     ///   `.invalidArgument` for non-positive `entryPoints`, `ncandidates` or negative `maxIter`.
-    public func approximateSearch(scorer: DocumentScorer, k: Int,
-                                  parameters: ApproximateSearchParameters = ApproximateSearchParameters())
-        throws -> ApproximateSearchResult {
+    public func approximateSearch(
+        scorer: DocumentScorer, k: Int,
+        parameters: ApproximateSearchParameters = ApproximateSearchParameters()
+    )
+        throws -> ApproximateSearchResult
+    {
         guard scorer.dimension == dimension else {
             throw IndexError.dimensionMismatch(expected: dimension, actual: scorer.dimension, context: "scorer")
         }
-        guard parameters.entryPoints > 0 else { throw IndexError.invalidArgument("entryPoints must be positive, got \(parameters.entryPoints)") }
-        guard parameters.ncandidates > 0 else { throw IndexError.invalidArgument("ncandidates must be positive, got \(parameters.ncandidates)") }
-        guard parameters.maxIter >= 0 else { throw IndexError.invalidArgument("maxIter must not be negative, got \(parameters.maxIter)") }
+        guard parameters.entryPoints > 0 else {
+            throw IndexError.invalidArgument("entryPoints must be positive, got \(parameters.entryPoints)")
+        }
+        guard parameters.ncandidates > 0 else {
+            throw IndexError.invalidArgument("ncandidates must be positive, got \(parameters.ncandidates)")
+        }
+        guard parameters.maxIter >= 0 else {
+            throw IndexError.invalidArgument("maxIter must not be negative, got \(parameters.maxIter)")
+        }
         stateLock.lock()
         let view = published
         let graph = graphState.publishedGraph
@@ -96,7 +106,8 @@ extension DocumentIndex {
         let state = graphState
         let dead = table.records.count - table.liveCount - state.graph.purgedCount
         guard state.graph.nodeCount > 0,
-              Double(dead) > state.parameters.repairThreshold * Double(state.graph.nodeCount) else { return }
+            Double(dead) > state.parameters.repairThreshold * Double(state.graph.nodeCount)
+        else { return }
         let rows = store.rows
         state.builder.repair(&state.graph, rows: rows, tombstones: table.tombstones)
         state.refreshEntriesIfGrown(rows: rows, tombstones: table.tombstones, force: true)
@@ -155,7 +166,10 @@ extension DocumentIndex {
             state.builder.insert(Array(0..<rows.count), into: &state.graph, rows: rows, tombstones: table.tombstones)
             state.refreshEntriesIfGrown(rows: rows, tombstones: table.tombstones, force: true)
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-            FileHandle.standardError.write(Data("hypencoder-index: graph file \(path) \(reason); rebuilt the neighbour graph for \(rows.count) documents in \(seconds) s\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "hypencoder-index: graph file \(path) \(reason); rebuilt the neighbour graph for \(rows.count) documents in \(seconds) s\n"
+                        .utf8))
         }
         stateLock.lock()
         publishLocked()

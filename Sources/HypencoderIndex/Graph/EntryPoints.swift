@@ -1,4 +1,5 @@
 import HypencoderModel
+
 /// Where a graph search starts.
 ///
 /// Paper mode: a fixed seeded random sample of slots (the authors' code draws 10,000 with
@@ -32,15 +33,20 @@ enum EntryPoints {
     /// Slots nearest to the centroids of `clusters`-means over a seeded sample of up to
     /// `sampleSize` live slots (Lloyd's algorithm, `iterations` rounds, L2), ordered by
     /// cluster size, largest first, so any prefix is a sensible smaller set.
-    static func centroidEntries(rows: VectorRows, isLive: (Int) -> Bool, clusters: Int, sampleSize: Int,
-                                iterations: Int = 6, seed: UInt64 = 43) -> [Int32] {
+    static func centroidEntries(
+        rows: VectorRows, isLive: (Int) -> Bool, clusters: Int, sampleSize: Int,
+        iterations: Int = 6, seed: UInt64 = 43
+    ) -> [Int32] {
         let sample = seededSample(count: sampleSize, slotCount: rows.count, seed: seed, isLive: isLive)
         let k = min(clusters, sample.count)
         guard k > 0 else { return [] }
         let d = rows.dimension
         let points = UnsafeMutablePointer<Float>.allocate(capacity: sample.count * d)
         let centroids = UnsafeMutablePointer<Float>.allocate(capacity: k * d)
-        defer { points.deallocate(); centroids.deallocate() }
+        defer {
+            points.deallocate()
+            centroids.deallocate()
+        }
         for (i, slot) in sample.enumerated() { rows.copyRow(slot, into: points + i * d) }
         // The sample is already random: its first k points are the initial centroids.
         centroids.update(from: points, count: k * d)
@@ -52,7 +58,10 @@ enum EntryPoints {
                 var bestDistance = Float.infinity
                 for c in 0..<k {
                     let distance = squaredL2(points + i * d, centroids + c * d, dimension: d)
-                    if distance < bestDistance { bestDistance = distance; best = c }
+                    if distance < bestDistance {
+                        bestDistance = distance
+                        best = c
+                    }
                 }
                 assignment[i] = best
             }
@@ -62,7 +71,8 @@ enum EntryPoints {
             for i in 0..<sample.count {
                 let c = assignment[i]
                 sizes[c] += 1
-                let target = centroids + c * d, source = points + i * d
+                let target = centroids + c * d
+                let source = points + i * d
                 for j in 0..<d { target[j] += source[j] }
             }
             for c in 0..<k {
@@ -84,7 +94,9 @@ enum EntryPoints {
             let distance = squaredL2(points + i * d, centroids + c * d, dimension: d)
             if distance < nearest[c].distance { nearest[c] = (distance, sample[i]) }
         }
-        let order = (0..<k).filter { nearest[$0].slot >= 0 }.sorted { sizes[$0] > sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }
+        let order = (0..<k).filter { nearest[$0].slot >= 0 }.sorted {
+            sizes[$0] > sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1)
+        }
         return order.map { Int32(nearest[$0].slot) }
     }
 }

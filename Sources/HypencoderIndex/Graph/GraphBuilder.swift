@@ -79,8 +79,10 @@ final class GraphBuilder {
 
     /// Greedy beam search by L2 from the entry node toward the vector of `node`; returns the
     /// best `efConstruction` live nodes found, nearest first.
-    func search(from graph: NeighborGraph, toward node: Int, worker: BuildWorker,
-                tombstones: TombstoneBitmap) -> [(Float, Int32)] {
+    func search(
+        from graph: NeighborGraph, toward node: Int, worker: BuildWorker,
+        tombstones: TombstoneBitmap
+    ) -> [(Float, Int32)] {
         let reader = worker.reader
         let query = worker.query
         query.update(from: reader.row(node), count: reader.dimension)
@@ -98,7 +100,8 @@ final class GraphBuilder {
             for neighbor in graph.neighbors(of: Int(beam[current].node)) where worker.visited.insert(Int(neighbor)) {
                 let d = reader.distance(UnsafePointer(query), Int(neighbor))
                 if beam.count >= width, d >= beam[beam.count - 1].distance { continue }
-                var low = 0, high = beam.count
+                var low = 0
+                var high = beam.count
                 while low < high {
                     let mid = (low + high) / 2
                     if beam[mid].distance <= d { low = mid + 1 } else { high = mid }

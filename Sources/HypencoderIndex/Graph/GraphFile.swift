@@ -41,8 +41,10 @@ enum GraphFile {
 
     /// Parses and checks a graph file for an index of `nodes` documents.
     /// - Throws: `IndexError.corruptFile` naming what is wrong.
-    static func decode(_ bytes: [UInt8], path: String, nodes expected: Int,
-                       parameters: GraphParameters) throws -> (graph: NeighborGraph, entries: [Int32]) {
+    static func decode(
+        _ bytes: [UInt8], path: String, nodes expected: Int,
+        parameters: GraphParameters
+    ) throws -> (graph: NeighborGraph, entries: [Int32]) {
         func corrupt(_ reason: String) -> IndexError { .corruptFile(path: path, reason: reason) }
         guard bytes.count >= magic.count + 40 else { throw corrupt("too short (\(bytes.count) bytes)") }
         let stored = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self) }
@@ -54,12 +56,16 @@ enum GraphFile {
         }
     }
 
-    private static func parse(_ reader: inout ByteReader, path: String, nodes expected: Int,
-                              parameters: GraphParameters) throws -> (graph: NeighborGraph, entries: [Int32]) {
+    private static func parse(
+        _ reader: inout ByteReader, path: String, nodes expected: Int,
+        parameters: GraphParameters
+    ) throws -> (graph: NeighborGraph, entries: [Int32]) {
         func corrupt(_ reason: String) -> IndexError { .corruptFile(path: path, reason: reason) }
         guard try reader.raw(magic.count, "magic") == magic else { throw corrupt("not a graph file (magic)") }
         let version = try reader.u32("version")
-        guard version == Self.version else { throw IndexError.unsupportedFormatVersion(path: path, found: Int(version), supported: Int(Self.version)) }
+        guard version == Self.version else {
+            throw IndexError.unsupportedFormatVersion(path: path, found: Int(version), supported: Int(Self.version))
+        }
         let nodes = try reader.u64("nodes")
         guard nodes == UInt64(expected) else { throw corrupt("has \(nodes) nodes, the checkpoint has \(expected) documents") }
         let maxDegree = Int(try reader.u32("maxDegree"))

@@ -55,8 +55,10 @@ public struct ApproximateSearchParameters: Sendable, Equatable {
 
     /// Defaults: our mode with the setting that met recall@10 ≥ 0.95 at ≤ 20% scored on
     /// SciFact (5k documents); larger corpora want a wider beam (`ncandidates`), see the benchmark.
-    public init(mode: ApproximateSearchMode = .improved, entryPoints: Int = 32, ncandidates: Int = 40,
-                maxIter: Int = 400, seed: UInt64 = 43) {
+    public init(
+        mode: ApproximateSearchMode = .improved, entryPoints: Int = 32, ncandidates: Int = 40,
+        maxIter: Int = 400, seed: UInt64 = 43
+    ) {
         self.mode = mode
         self.entryPoints = entryPoints
         self.ncandidates = ncandidates
@@ -65,8 +67,9 @@ public struct ApproximateSearchParameters: Sendable, Equatable {
     }
 
     /// The paper's "Efficient 1" setting.
-    public static let paperEfficient1 = ApproximateSearchParameters(mode: .paper, entryPoints: 10_000,
-                                                                     ncandidates: 64, maxIter: 16)
+    public static let paperEfficient1 = ApproximateSearchParameters(
+        mode: .paper, entryPoints: 10_000,
+        ncandidates: 64, maxIter: 16)
 }
 
 /// Hits of an approximate search and what it cost.

@@ -24,7 +24,10 @@ extension GraphBuilder {
             guard list.contains(where: { tombstones.isDead(Int($0)) }) else { return }
             var candidates = Set<Int32>()
             for neighbor in list {
-                if !tombstones.isDead(Int(neighbor)) { candidates.insert(neighbor); continue }
+                if !tombstones.isDead(Int(neighbor)) {
+                    candidates.insert(neighbor)
+                    continue
+                }
                 for second in writable.neighbors(of: Int(neighbor)) where !tombstones.isDead(Int(second)) {
                     candidates.insert(second)
                 }
@@ -53,8 +56,10 @@ extension GraphBuilder {
 
     /// The graph over `liveSlots` only, renumbered so that `liveSlots[i]` becomes node i (the
     /// numbering of checkpoint files and of a compacted store). Repairs first, on a copy.
-    func renumbered(_ graph: NeighborGraph, liveSlots: [Int], rows: VectorRows,
-                    tombstones: TombstoneBitmap) -> NeighborGraph {
+    func renumbered(
+        _ graph: NeighborGraph, liveSlots: [Int], rows: VectorRows,
+        tombstones: TombstoneBitmap
+    ) -> NeighborGraph {
         var repaired = graph
         repair(&repaired, rows: rows, tombstones: tombstones)
         var newNumber = [Int32](repeating: -1, count: max(repaired.nodeCount, rows.count))

@@ -24,7 +24,10 @@ struct GraphSearch {
     let centroidEntries: [Int32]
     let scorer: DocumentScorer
 
-    private struct Candidate { let score: Float; let slot: Int }
+    private struct Candidate {
+        let score: Float
+        let slot: Int
+    }
 
     /// Improved mode: nodes expanded per round, so one scorer call sees a block of about
     /// 4 × degree documents (a small GEMM) rather than one node's neighbours at a time.
@@ -38,12 +41,16 @@ struct GraphSearch {
         guard k > 0, snapshot.count > 0 else { return ApproximateSearchResult(hits: [], documentsScored: 0, rounds: 0) }
         var visited = VisitedSet(capacity: snapshot.slotCount)
         visited.reset(capacity: snapshot.slotCount)
-        var entries = parameters.mode == .paper ? [] : centroidEntries.lazy.map { Int($0) }
-            .filter { snapshot.isLive(slot: $0) }.prefix(parameters.entryPoints).map { $0 }
+        var entries =
+            parameters.mode == .paper
+            ? []
+            : centroidEntries.lazy.map { Int($0) }
+                .filter { snapshot.isLive(slot: $0) }.prefix(parameters.entryPoints).map { $0 }
         if entries.count < parameters.entryPoints {
             // Paper mode, or too few centroid entries: the seeded random sample (fills up).
-            let sample = EntryPoints.seededSample(count: parameters.entryPoints, slotCount: snapshot.slotCount,
-                                                  seed: parameters.seed, isLive: snapshot.isLive(slot:))
+            let sample = EntryPoints.seededSample(
+                count: parameters.entryPoints, slotCount: snapshot.slotCount,
+                seed: parameters.seed, isLive: snapshot.isLive(slot:))
             let already = Set(entries)
             for slot in sample where entries.count < parameters.entryPoints && !already.contains(slot) { entries.append(slot) }
         }
@@ -106,7 +113,10 @@ struct GraphSearch {
         var result: [Int] = []
         for node in nodes {
             for neighbor in graph.neighbors(of: node) where visited.insert(Int(neighbor)) {
-                if snapshot.isLive(slot: Int(neighbor)) { result.append(Int(neighbor)); continue }
+                if snapshot.isLive(slot: Int(neighbor)) {
+                    result.append(Int(neighbor))
+                    continue
+                }
                 for second in graph.neighbors(of: Int(neighbor))
                 where snapshot.isLive(slot: Int(second)) && visited.insert(Int(second)) {
                     result.append(Int(second))
@@ -135,7 +145,10 @@ struct GraphSearch {
             let block = max(1, min(snapshot.blockRows, slots.count))
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * d)
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: block)
-            defer { buffer.deallocate(); scores.deallocate() }
+            defer {
+                buffer.deallocate()
+                scores.deallocate()
+            }
             var result: [Candidate] = []
             result.reserveCapacity(slots.count)
             var start = 0

@@ -6,12 +6,20 @@
 /// `-target-cpu` it lowers to per-lane `fmaf` calls, about 20× slower (DESIGN.md §5).
 @inline(__always)
 func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension: Int) -> Float {
-    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+    var s0: Float = 0
+    var s1: Float = 0
+    var s2: Float = 0
+    var s3: Float = 0
     var i = 0
     while i + 4 <= dimension {
-        let d0 = a[i] - b[i], d1 = a[i + 1] - b[i + 1]
-        let d2 = a[i + 2] - b[i + 2], d3 = a[i + 3] - b[i + 3]
-        s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
+        let d0 = a[i] - b[i]
+        let d1 = a[i + 1] - b[i + 1]
+        let d2 = a[i + 2] - b[i + 2]
+        let d3 = a[i + 3] - b[i + 3]
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
         i += 4
     }
     while i < dimension {

@@ -43,7 +43,8 @@ public struct TokenBatch: Sendable, Equatable {
     public init(paddedIds: [Int32], mask: [Int32], batchSize: Int, length: Int) throws {
         guard batchSize > 0, length > 0, paddedIds.count == batchSize * length, mask.count == paddedIds.count else {
             throw ModelError.invalidInput(
-                "padded batch \(batchSize)×\(length) needs \(batchSize * length) ids and mask values, got \(paddedIds.count) and \(mask.count)")
+                "padded batch \(batchSize)×\(length) needs \(batchSize * length) ids and mask values, got \(paddedIds.count) and \(mask.count)"
+            )
         }
         var sequences: [[Int32]] = []
         for b in 0..<batchSize {

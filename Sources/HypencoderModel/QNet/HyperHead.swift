@@ -51,20 +51,23 @@ public struct HyperHead: Sendable {
         for i in 0..<n { shapes.append((false, i, 1, dimensions[i + 1])) }
         var offset = 0
         for (projection, shape) in shapes.enumerated() {
-            keyLayers.append(try DenseLayer(
-                table, "key_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
-            valueLayers.append(try DenseLayer(
-                table, "value_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
+            keyLayers.append(
+                try DenseLayer(
+                    table, "key_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
+            valueLayers.append(
+                try DenseLayer(
+                    table, "value_projections.\(projection)", inputs: modelDimension, outputs: shape.width))
             let queryName = shape.weight ? "weight_query_embeddings.\(shape.index)" : "bias_query_embeddings.\(shape.index)"
             let projectionName = shape.weight ? "weight_hyper_projection.\(shape.index)" : "bias_hyper_projection.\(shape.index)"
             let baseName = shape.weight ? "hyper_base_matrices.\(shape.index)" : "hyper_base_vectors.\(shape.index)"
-            items.append(GeneratedParameter(
-                rows: shape.rows, width: shape.width,
-                queries: try table.values(queryName, shape: [1, shape.rows, shape.width]),
-                keyOffset: offset, valueOffset: 0,
-                scale: 1 / Float(shape.rows).squareRoot(),
-                projection: try DenseLayer(table, projectionName, inputs: shape.width, outputs: shape.width),
-                base: try table.values(baseName, shape: [shape.rows, shape.width])))
+            items.append(
+                GeneratedParameter(
+                    rows: shape.rows, width: shape.width,
+                    queries: try table.values(queryName, shape: [1, shape.rows, shape.width]),
+                    keyOffset: offset, valueOffset: 0,
+                    scale: 1 / Float(shape.rows).squareRoot(),
+                    projection: try DenseLayer(table, projectionName, inputs: shape.width, outputs: shape.width),
+                    base: try table.values(baseName, shape: [shape.rows, shape.width])))
             offset += shape.width
         }
         for k in items.indices { items[k].valueOffset = offset + items[k].keyOffset }

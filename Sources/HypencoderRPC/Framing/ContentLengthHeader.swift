@@ -12,13 +12,15 @@ enum ContentLengthHeader {
         for rawLine in split(headerBlock) {
             let line = String(decoding: rawLine, as: UTF8.self)
             guard let colon = line.firstIndex(of: ":") else {
-                throw FramingError(.malformedHeader,
-                                   "header line '\(line.prefix(64))' has no ':'")
+                throw FramingError(
+                    .malformedHeader,
+                    "header line '\(line.prefix(64))' has no ':'")
             }
             let name = line[..<colon]
             guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
-                throw FramingError(.malformedHeader,
-                                   "invalid header name '\(name.prefix(64))'")
+                throw FramingError(
+                    .malformedHeader,
+                    "invalid header name '\(name.prefix(64))'")
             }
             let value = line[line.index(after: colon)...].trimmingSpaces()
             switch name.lowercased() {
@@ -52,8 +54,9 @@ enum ContentLengthHeader {
             throw FramingError(.malformedHeader, "Content-Length '\(shown)' is negative")
         }
         guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw FramingError(.malformedHeader,
-                               "Content-Length '\(shown)' is not a decimal number")
+            throw FramingError(
+                .malformedHeader,
+                "Content-Length '\(shown)' is not a decimal number")
         }
         let max = limits.maxMessageBytes
         // A number too long for Int is certainly over the limit.
@@ -75,8 +78,9 @@ enum ContentLengthHeader {
             let charset = pair[1].trimmingSpaces().lowercased()
                 .trimmingCharacters(in: "\"")
             guard charset == "utf-8" || charset == "utf8" else {
-                throw FramingError(.malformedHeader,
-                                   "unsupported charset '\(charset.prefix(32))' (only utf-8)")
+                throw FramingError(
+                    .malformedHeader,
+                    "unsupported charset '\(charset.prefix(32))' (only utf-8)")
             }
         }
     }
@@ -107,7 +111,8 @@ extension StringProtocol {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         let sub = self[...]
         guard let first = sub.firstIndex(where: { !isSpace($0) }),
-              let last = sub.lastIndex(where: { !isSpace($0) }) else { return Substring() }
+            let last = sub.lastIndex(where: { !isSpace($0) })
+        else { return Substring() }
         return Substring(sub[first...last])
     }
 

@@ -89,9 +89,10 @@ public struct MessageFramer: Sendable {
             // Content-Length or Content-Type, the only headers the base protocol defines.
             return .contentLength
         default:
-            throw FramingError(.unrecognizedFraming,
+            throw FramingError(
+                .unrecognizedFraming,
                 "unrecognised framing: first byte 0x\(String(byte, radix: 16)); expected a "
-                + "'Content-Length:' header or a JSON object/array on one line")
+                    + "'Content-Length:' header or a JSON object/array on one line")
         }
     }
 
@@ -125,7 +126,7 @@ public struct MessageFramer: Sendable {
         return FramingError(
             .limitExceeded(LimitViolation(name: .messageBytes, max: max, actual: length)),
             "message line longer than the maximum message size of \(max) bytes "
-            + "(\(length) bytes without a newline)")
+                + "(\(length) bytes without a newline)")
     }
 
     // MARK: LSP base protocol
@@ -160,7 +161,8 @@ public struct MessageFramer: Sendable {
         var i = Swift.max(start, scanOffset - 3)
         while i + 3 < buffer.count {
             if buffer[i] == 0x0D, buffer[i + 1] == 0x0A, buffer[i + 2] == 0x0D,
-               buffer[i + 3] == 0x0A {
+                buffer[i + 3] == 0x0A
+            {
                 return i
             }
             i += 1

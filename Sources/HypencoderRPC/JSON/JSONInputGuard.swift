@@ -71,15 +71,24 @@ struct JSONInputGuard {
     private func utf8SequenceLength(_ bytes: UnsafeRawBufferPointer, at i: Int) throws -> Int {
         let lead = bytes[i]
         let length: Int
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF  // allowed range of the second byte
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0           // no overlong 3-byte forms
+        case 0xE0:
+            length = 3
+            low = 0xA0  // no overlong 3-byte forms
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F          // no UTF-16 surrogates
-        case 0xF0: length = 4; low = 0x90           // no overlong 4-byte forms
+        case 0xED:
+            length = 3
+            high = 0x9F  // no UTF-16 surrogates
+        case 0xF0:
+            length = 4
+            low = 0x90  // no overlong 4-byte forms
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F          // nothing past U+10FFFF
+        case 0xF4:
+            length = 4
+            high = 0x8F  // nothing past U+10FFFF
         default:
             throw JSONParseError("invalid UTF-8 lead byte 0x\(hex(lead)) in string", offset: i)
         }

@@ -26,12 +26,12 @@ extension JSONValue: Equatable {
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
-        case let (.bool(a), .bool(b)): return a == b
-        case let (.integer(a), .integer(b)): return a == b
-        case let (.double(a), .double(b)): return a == b
-        case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a == b
-        case let (.object(a), .object(b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
         default: return false
         }
     }
@@ -84,7 +84,8 @@ extension JSONValue {
         case .double(let d):
             // 2^63 is exactly representable; anything >= it does not fit.
             guard d.isFinite, d == d.rounded(), d >= -9_223_372_036_854_775_808.0,
-                  d < 9_223_372_036_854_775_808.0 else { return nil }
+                d < 9_223_372_036_854_775_808.0
+            else { return nil }
             return Int64(d)
         default: return nil
         }

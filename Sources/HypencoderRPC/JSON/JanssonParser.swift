@@ -15,34 +15,45 @@ import CJansson
 extension JSONValue {
     /// Parses one JSON document (any value at the top level, not only objects/arrays).
     /// Throws `JSONParseError`; never crashes on any input.
-    public static func parse(_ bytes: UnsafeRawBufferPointer,
-                             options: JSONParseOptions = JSONParseOptions()) throws -> JSONValue {
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        options: JSONParseOptions = JSONParseOptions()
+    ) throws -> JSONValue {
         try JSONInputGuard(maxDepth: options.maxDepth).check(bytes)
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONParseError("empty input", offset: 0)
         }
         var error = json_error_t()
         let flags = Int(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
-        guard let root = json_loadb(base.assumingMemoryBound(to: CChar.self), bytes.count,
-                                    flags, &error) else {
+        guard
+            let root = json_loadb(
+                base.assumingMemoryBound(to: CChar.self), bytes.count,
+                flags, &error)
+        else {
             throw JSONParseError(errorText(&error), offset: Int(error.position))
         }
         defer { json_decref(root) }
         return convert(root)
     }
 
-    public static func parse(_ bytes: [UInt8],
-                             options: JSONParseOptions = JSONParseOptions()) throws -> JSONValue {
+    public static func parse(
+        _ bytes: [UInt8],
+        options: JSONParseOptions = JSONParseOptions()
+    ) throws -> JSONValue {
         try bytes.withUnsafeBytes { try parse($0, options: options) }
     }
 
-    public static func parse(_ bytes: ArraySlice<UInt8>,
-                             options: JSONParseOptions = JSONParseOptions()) throws -> JSONValue {
+    public static func parse(
+        _ bytes: ArraySlice<UInt8>,
+        options: JSONParseOptions = JSONParseOptions()
+    ) throws -> JSONValue {
         try bytes.withUnsafeBytes { try parse($0, options: options) }
     }
 
-    public static func parse(_ text: String,
-                             options: JSONParseOptions = JSONParseOptions()) throws -> JSONValue {
+    public static func parse(
+        _ text: String,
+        options: JSONParseOptions = JSONParseOptions()
+    ) throws -> JSONValue {
         try parse(Array(text.utf8), options: options)
     }
 
@@ -58,12 +69,14 @@ extension JSONValue {
             var iter = json_object_iter(node)
             while let it = iter {
                 let keyLength = json_object_iter_key_len(it)
-                let key = json_object_iter_key(it).map {
-                    $0.withMemoryRebound(to: UInt8.self, capacity: keyLength) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: keyLength),
-                               as: UTF8.self)
-                    }
-                } ?? ""
+                let key =
+                    json_object_iter_key(it).map {
+                        $0.withMemoryRebound(to: UInt8.self, capacity: keyLength) {
+                            String(
+                                decoding: UnsafeBufferPointer(start: $0, count: keyLength),
+                                as: UTF8.self)
+                        }
+                    } ?? ""
                 keys.append(key)
                 values.append(json_object_iter_value(it).map(convert) ?? .null)
                 iter = json_object_iter_next(node, it)
@@ -80,9 +93,10 @@ extension JSONValue {
         case Int32(JSON_STRING.rawValue):
             let length = json_string_length(node)
             guard let chars = json_string_value(node) else { return .string("") }
-            return .string(chars.withMemoryRebound(to: UInt8.self, capacity: length) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-            })
+            return .string(
+                chars.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                })
         case Int32(JSON_INTEGER.rawValue):
             return .integer(Int64(json_integer_value(node)))
         case Int32(JSON_REAL.rawValue):

@@ -88,8 +88,9 @@ public struct ParamsReader: Sendable {
         isGiven ? try int(in: range) : fallback
     }
 
-    public func double(in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude
-                       ... Double.greatestFiniteMagnitude) throws -> Double {
+    public func double(in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws
+        -> Double
+    {
         let number = try required("a number") { $0.doubleValue }
         guard range.contains(number) else {
             throw error("expected a number in \(range.lowerBound)...\(range.upperBound), got \(number)")
@@ -160,19 +161,22 @@ public struct ParamsReader: Sendable {
             }
             vector = try elements.enumerated().map { index, element in
                 guard let number = element.doubleValue else {
-                    throw RPCError.invalidParams(path: "\(path)[\(index)]",
-                                                 "expected a number, got \(element.typeDescription)")
+                    throw RPCError.invalidParams(
+                        path: "\(path)[\(index)]",
+                        "expected a number, got \(element.typeDescription)")
                 }
                 let narrowed = Float(number)
                 guard narrowed.isFinite else {
-                    throw RPCError.invalidParams(path: "\(path)[\(index)]",
-                                                 "\(number) is outside the float32 range")
+                    throw RPCError.invalidParams(
+                        path: "\(path)[\(index)]",
+                        "\(number) is outside the float32 range")
                 }
                 return narrowed
             }
         default:
-            throw error("expected an array of numbers or a base64 float32 string, "
-                        + "got \(value.typeDescription)")
+            throw error(
+                "expected an array of numbers or a base64 float32 string, "
+                    + "got \(value.typeDescription)")
         }
         if let expected, vector.count != expected {
             throw error("expected \(expected) numbers, got \(vector.count)")

@@ -49,8 +49,8 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reads an error object from a response (client side). `nil` if it is malformed.
     public init?(json: JSONValue) {
         guard let object = json.objectValue, let code = object["code"],
-              case .integer(let codeValue) = code, let message = object["message"]?.stringValue,
-              let codeInt = Int(exactly: codeValue)
+            case .integer(let codeValue) = code, let message = object["message"]?.stringValue,
+            let codeInt = Int(exactly: codeValue)
         else { return nil }
         self.init(code: codeInt, message: message, data: object["data"])
     }
@@ -68,15 +68,17 @@ extension RPCError {
     }
 
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(code: Code.methodNotFound, message: "method not found: \(method)",
-                 data: ["method": .string(method)])
+        RPCError(
+            code: Code.methodNotFound, message: "method not found: \(method)",
+            data: ["method": .string(method)])
     }
 
     /// `path` is where in the params the problem is (`params.documents[3].vector`); it is
     /// both the message prefix and `data.path`, so programs need not parse the message.
     public static func invalidParams(path: String, _ problem: String) -> RPCError {
-        RPCError(code: Code.invalidParams, message: "\(path): \(problem)",
-                 data: ["path": .string(path)])
+        RPCError(
+            code: Code.invalidParams, message: "\(path): \(problem)",
+            data: ["path": .string(path)])
     }
 
     public static func internalError(_ detail: String = "Internal error") -> RPCError {
@@ -94,9 +96,12 @@ extension RPCError {
     }
 
     public static func limitExceeded(_ limit: LimitViolation, _ detail: String? = nil) -> RPCError {
-        RPCError(code: Code.limitExceeded, message: detail ?? limit.description,
-                 data: ["limit": .string(limit.name.rawValue), "max": .integer(Int64(limit.max)),
-                        "actual": .integer(Int64(limit.actual))])
+        RPCError(
+            code: Code.limitExceeded, message: detail ?? limit.description,
+            data: [
+                "limit": .string(limit.name.rawValue), "max": .integer(Int64(limit.max)),
+                "actual": .integer(Int64(limit.actual)),
+            ])
     }
 
     /// The reply for a body that is not valid JSON: -32700, or -32010 if it broke a limit.

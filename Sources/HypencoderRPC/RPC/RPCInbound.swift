@@ -69,22 +69,31 @@ public enum RPCInboundBody: Sendable, Equatable {
     }
 
     /// Validates an already parsed document.
-    public static func interpret(_ document: JSONValue,
-                                 options: RPCParseOptions = RPCParseOptions()) -> RPCInboundBody {
+    public static func interpret(
+        _ document: JSONValue,
+        options: RPCParseOptions = RPCParseOptions()
+    ) -> RPCInboundBody {
         guard case .array(let elements) = document else {
             return .single(classify(document))
         }
         guard !elements.isEmpty else {
-            return .single(.invalid(RPCResponse(
-                id: .null, error: .invalidRequest("Invalid Request: empty batch"))))
+            return .single(
+                .invalid(
+                    RPCResponse(
+                        id: .null, error: .invalidRequest("Invalid Request: empty batch"))))
         }
         guard elements.count <= options.maxBatchLength else {
-            let limit = LimitViolation(name: .batchLength, max: options.maxBatchLength,
-                                       actual: elements.count)
-            return .single(.invalid(RPCResponse(
-                id: .null,
-                error: .limitExceeded(limit, "batch of \(elements.count) messages is longer "
-                                      + "than the maximum of \(options.maxBatchLength)"))))
+            let limit = LimitViolation(
+                name: .batchLength, max: options.maxBatchLength,
+                actual: elements.count)
+            return .single(
+                .invalid(
+                    RPCResponse(
+                        id: .null,
+                        error: .limitExceeded(
+                            limit,
+                            "batch of \(elements.count) messages is longer "
+                                + "than the maximum of \(options.maxBatchLength)"))))
         }
         return .batch(elements.map(classify))
     }
@@ -98,8 +107,10 @@ public enum RPCInboundBody: Sendable, Equatable {
         let rawID = object["id"]
         let replyID = rawID.flatMap(RPCID.init(json:)) ?? .null
         if let rawID, RPCID(json: rawID) == nil {
-            return invalid(.null, "Invalid Request: \"id\" must be a string, a number or null, "
-                           + "got \(rawID.typeDescription)")
+            return invalid(
+                .null,
+                "Invalid Request: \"id\" must be a string, a number or null, "
+                    + "got \(rawID.typeDescription)")
         }
         switch object["jsonrpc"] {
         case .string(JSONRPC.version)?:
@@ -107,21 +118,27 @@ public enum RPCInboundBody: Sendable, Equatable {
         case nil:
             return invalid(replyID, "Invalid Request: missing \"jsonrpc\": \"2.0\"")
         case let other?:
-            return invalid(replyID, "Invalid Request: \"jsonrpc\" must be \"2.0\", "
-                           + "got \(shortText(other))")
+            return invalid(
+                replyID,
+                "Invalid Request: \"jsonrpc\" must be \"2.0\", "
+                    + "got \(shortText(other))")
         }
         if let method = object["method"] {
             guard case .string(let name) = method else {
-                return invalid(replyID, "Invalid Request: \"method\" must be a string, "
-                               + "got \(method.typeDescription)")
+                return invalid(
+                    replyID,
+                    "Invalid Request: \"method\" must be a string, "
+                        + "got \(method.typeDescription)")
             }
             let params = object["params"]
             switch params {
             case nil, .object?, .array?:
                 break
             case let other?:
-                return invalid(replyID, "Invalid Request: \"params\" must be an object or an "
-                               + "array, got \(other.typeDescription)")
+                return invalid(
+                    replyID,
+                    "Invalid Request: \"params\" must be an object or an "
+                        + "array, got \(other.typeDescription)")
             }
             let id = rawID.flatMap(RPCID.init(json:))
             return .message(.request(RPCRequest(id: id, method: name, params: params)))
@@ -141,13 +158,17 @@ public enum RPCInboundBody: Sendable, Equatable {
             return .message(.response(RPCResponse(id: id, result: result)))
         case (nil, let error?):
             guard let parsed = RPCError(json: error) else {
-                return invalid(id, "Invalid Request: \"error\" must be an object with an integer "
-                               + "\"code\" and a string \"message\"")
+                return invalid(
+                    id,
+                    "Invalid Request: \"error\" must be an object with an integer "
+                        + "\"code\" and a string \"message\"")
             }
             return .message(.response(RPCResponse(id: id, error: parsed)))
         default:
-            return invalid(id, "Invalid Request: a response has either \"result\" or \"error\", "
-                           + "not both")
+            return invalid(
+                id,
+                "Invalid Request: a response has either \"result\" or \"error\", "
+                    + "not both")
         }
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A whole file mapped read-only into memory.
@@ -37,7 +37,7 @@ final class MappedFile {
             return
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0),
-              address != MAP_FAILED
+            address != MAP_FAILED
         else {
             throw ModelError.file(path: path, reason: "cannot map \(size) bytes: \(MappedFile.lastErrorText())")
         }

@@ -5,8 +5,16 @@
 /// refused as unknown; F64 and the integer types are never silently narrowed to F32,
 /// because that would change the model's arithmetic without anyone noticing.
 enum StoredDType: String, Sendable {
-    case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case f64 = "F64"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u8 = "U8"
+    case bool = "BOOL"
 
     var byteSize: Int {
         switch self {
@@ -63,7 +71,7 @@ enum StoredDType: String, Sendable {
             // Unaligned copy: safetensors offsets need not be multiples of 4.
             UnsafeMutableRawPointer(out).copyMemory(from: start, byteCount: count * 4)
             #if _endian(big)
-            for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
+                for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
             #endif
         case .f16:
             for i in 0..<count {

@@ -42,7 +42,9 @@ enum WeightFileReader {
             initialized = count
         }
         if let inexact {
-            throw ModelError.format(path: path, reason: "tensor '\(name)': \(dtype.rawValue) element \(inexact) is too large to hold exactly as a float")
+            throw ModelError.format(
+                path: path,
+                reason: "tensor '\(name)': \(dtype.rawValue) element \(inexact) is too large to hold exactly as a float")
         }
         return Tensor(shape: shape, values: values)
     }

@@ -40,8 +40,8 @@ public enum CheckpointLayout {
     public static func hyperheadTensors(_ config: HypencoderConfig) -> [(name: String, shape: [Int])] {
         let widths = config.vectorDimensions
         let model = config.bert.hiddenSize
-        let weightCount = widths.count - 1          // n + 1
-        let biasCount = max(0, widths.count - 2)    // n
+        let weightCount = widths.count - 1  // n + 1
+        let biasCount = max(0, widths.count - 2)  // n
         var result: [(name: String, shape: [Int])] = []
         var projectionInputs: [Int] = []
         for i in 0..<weightCount {

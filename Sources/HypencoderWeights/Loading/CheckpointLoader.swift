@@ -17,7 +17,8 @@ enum CheckpointLoader {
         let config = try HypencoderConfig.load(directory: directory)
         let bertExpected = CheckpointLayout.bertTensors(config.bert)
         let headExpected = CheckpointLayout.hyperheadTensors(config)
-        let queryPrefix = CheckpointLayout.queryBertPrefix, documentPrefix = CheckpointLayout.documentBertPrefix
+        let queryPrefix = CheckpointLayout.queryBertPrefix
+        let documentPrefix = CheckpointLayout.documentBertPrefix
 
         // With a shared encoder, read one stored copy: the query prefix if present, else the
         // passage prefix. The choice is made from the stored names before converting anything.
@@ -26,7 +27,8 @@ enum CheckpointLoader {
             let queryStored = names.contains { $0.hasPrefix(queryPrefix) }
             var wanted = TensorSelection.storedNames(for: headExpected, prefix: CheckpointLayout.hyperheadPrefix)
             if config.sharedEncoder {
-                sharedPrefix = queryStored || !names.contains(where: { $0.hasPrefix(documentPrefix) }) ? queryPrefix : documentPrefix
+                sharedPrefix =
+                    queryStored || !names.contains(where: { $0.hasPrefix(documentPrefix) }) ? queryPrefix : documentPrefix
                 wanted += TensorSelection.storedNames(for: bertExpected, prefix: sharedPrefix)
             } else {
                 wanted += TensorSelection.storedNames(for: bertExpected, prefix: queryPrefix)
@@ -35,8 +37,10 @@ enum CheckpointLoader {
             return Set(wanted)
         }
         let selection = TensorSelection(contents: contents)
-        let queryBert: [String: Tensor], documentBert: [String: Tensor]
-        let queryStoredPrefix: String, documentStoredPrefix: String
+        let queryBert: [String: Tensor]
+        let documentBert: [String: Tensor]
+        let queryStoredPrefix: String
+        let documentStoredPrefix: String
         if config.sharedEncoder {
             queryBert = try selection.select(bertExpected, prefix: sharedPrefix)
             documentBert = queryBert

@@ -70,7 +70,8 @@ extension HypencoderConfig {
             throw converter.fail("vector_dimensions", "must be [d0, ..., dn, 1] with positive widths, found \(dimensions)")
         }
         guard dimensions[0] == bert.hiddenSize else {
-            throw converter.fail("vector_dimensions", "input width \(dimensions[0]) differs from the encoder's hidden_size \(bert.hiddenSize)")
+            throw converter.fail(
+                "vector_dimensions", "input width \(dimensions[0]) differs from the encoder's hidden_size \(bert.hiddenSize)")
         }
         let activationName = try converter.string("activation_type", default: "relu")
         guard let activation = QNetActivation(rawValue: activationName) else {
@@ -88,7 +89,9 @@ extension HypencoderConfig {
         // Residual connections need equal widths on both sides of each hidden layer.
         let residualLayers = max(0, dimensions.count - 2 - (try converter.bool("do_residual_on_last", default: false) ? 0 : 1))
         for layer in 0..<residualLayers where dimensions[layer] != dimensions[layer + 1] {
-            throw converter.fail("vector_dimensions", "layer \(layer) has a residual connection but widths \(dimensions[layer]) → \(dimensions[layer + 1]) differ")
+            throw converter.fail(
+                "vector_dimensions",
+                "layer \(layer) has a residual connection but widths \(dimensions[layer]) → \(dimensions[layer + 1]) differ")
         }
         self.init(
             vectorDimensions: dimensions,

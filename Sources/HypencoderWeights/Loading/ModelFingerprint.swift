@@ -38,16 +38,19 @@ public enum ModelFingerprint {
 
     static func tensorLine(name: String, shape: [Int], hash: UInt64) -> String {
         let hex = String(hash, radix: 16)
-        return "tensor \(name) \(shape.map(String.init).joined(separator: "x")) \(String(repeating: "0", count: 16 - hex.count))\(hex)"
+        return
+            "tensor \(name) \(shape.map(String.init).joined(separator: "x")) \(String(repeating: "0", count: 16 - hex.count))\(hex)"
     }
 
     static func finish(config: HypencoderConfig, tensorLines: [String]) -> String {
         let bert = config.bert
         var sha = SHA256()
         var text = "hypencoder-fingerprint v1\n"
-        text += "qnet vector_dimensions=\(config.vectorDimensions.map(String.init).joined(separator: ",")) activation=\(config.activation.rawValue) do_residual_on_last=\(config.doResidualOnLast) pooling=\(config.pooling.rawValue)\n"
+        text +=
+            "qnet vector_dimensions=\(config.vectorDimensions.map(String.init).joined(separator: ",")) activation=\(config.activation.rawValue) do_residual_on_last=\(config.doResidualOnLast) pooling=\(config.pooling.rawValue)\n"
         text += "limits query_max_length=\(config.queryMaxLength) document_max_length=\(config.documentMaxLength)\n"
-        text += "bert hidden_size=\(bert.hiddenSize) layers=\(bert.layers) heads=\(bert.heads) intermediate_size=\(bert.intermediateSize) vocab_size=\(bert.vocabSize) max_positions=\(bert.maxPositions) type_vocab_size=\(bert.typeVocabSize) layer_norm_eps=0x\(String(bert.layerNormEps.bitPattern, radix: 16)) hidden_act=\(bert.hiddenAct)\n"
+        text +=
+            "bert hidden_size=\(bert.hiddenSize) layers=\(bert.layers) heads=\(bert.heads) intermediate_size=\(bert.intermediateSize) vocab_size=\(bert.vocabSize) max_positions=\(bert.maxPositions) type_vocab_size=\(bert.typeVocabSize) layer_norm_eps=0x\(String(bert.layerNormEps.bitPattern, radix: 16)) hidden_act=\(bert.hiddenAct)\n"
         sha.update(text)
         for line in tensorLines.sorted() { sha.update(line + "\n") }
         return sha.finalizeHex()

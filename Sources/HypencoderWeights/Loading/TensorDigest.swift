@@ -31,7 +31,8 @@ struct TensorDigest {
                     lanes.1 = Self.absorb(lanes.1, w1)
                     lanes.2 = Self.absorb(lanes.2, w2)
                     lanes.3 = Self.absorb(lanes.3, w3)
-                    nonFinite |= Self.exponentAllOnes(w0) | Self.exponentAllOnes(w1)
+                    nonFinite |=
+                        Self.exponentAllOnes(w0) | Self.exponentAllOnes(w1)
                         | Self.exponentAllOnes(w2) | Self.exponentAllOnes(w3)
                 }
                 for index in (blocks * 4)..<count {

@@ -87,7 +87,9 @@ enum SafetensorsReader {
         var previous: Entry?
         for entry in entries where entry.end > entry.begin {
             if let previous, entry.begin < previous.end {
-                throw fail("tensor '\(entry.name)' bytes \(entry.begin)..<\(entry.end) overlap tensor '\(previous.name)' bytes \(previous.begin)..<\(previous.end)")
+                throw fail(
+                    "tensor '\(entry.name)' bytes \(entry.begin)..<\(entry.end) overlap tensor '\(previous.name)' bytes \(previous.begin)..<\(previous.end)"
+                )
             }
             previous = entry
         }
@@ -116,10 +118,12 @@ enum SafetensorsReader {
             throw fail("tensor '\(name)': 'data_offsets' end \(end) is beyond the \(dataSize)-byte data region")
         }
         guard let elements = CheckedSize.product(shape),
-              let expectedBytes = CheckedSize.multiply(elements, dtype.byteSize),
-              expectedBytes == end - begin
+            let expectedBytes = CheckedSize.multiply(elements, dtype.byteSize),
+            expectedBytes == end - begin
         else {
-            throw fail("tensor '\(name)': shape \(shape) of \(dtypeName) needs a different byte length than 'data_offsets' [\(begin), \(end)] give (\(end - begin))")
+            throw fail(
+                "tensor '\(name)': shape \(shape) of \(dtypeName) needs a different byte length than 'data_offsets' [\(begin), \(end)] give (\(end - begin))"
+            )
         }
         return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }

@@ -78,9 +78,16 @@ enum PickleGlobal: CustomStringConvertible {
 
 /// Legacy typed-storage classes `torch.save` names in persistent ids.
 enum TorchStorageType: String {
-    case float = "FloatStorage", half = "HalfStorage", bfloat16 = "BFloat16Storage"
-    case double = "DoubleStorage", long = "LongStorage", int = "IntStorage"
-    case short = "ShortStorage", char = "CharStorage", byte = "ByteStorage", bool = "BoolStorage"
+    case float = "FloatStorage"
+    case half = "HalfStorage"
+    case bfloat16 = "BFloat16Storage"
+    case double = "DoubleStorage"
+    case long = "LongStorage"
+    case int = "IntStorage"
+    case short = "ShortStorage"
+    case char = "CharStorage"
+    case byte = "ByteStorage"
+    case bool = "BoolStorage"
 
     var dtype: StoredDType {
         switch self {

@@ -163,76 +163,84 @@ struct RestrictedUnpickler {
         while true {
             let opcode = try takeInteger(UInt8.self)
             switch opcode {
-            case 0x80: _ = try takeInteger(UInt8.self)                 // PROTO
-            case 0x95: _ = try takeInteger(UInt64.self)                // FRAME (size hint only)
-            case 0x2E: return try pop()                                // STOP
-            case 0x28:                                                 // MARK
+            case 0x80: _ = try takeInteger(UInt8.self)  // PROTO
+            case 0x95: _ = try takeInteger(UInt64.self)  // FRAME (size hint only)
+            case 0x2E: return try pop()  // STOP
+            case 0x28:  // MARK
                 guard markPositions.count < Self.maximumStackDepth else { throw fail("too many nested MARKs") }
                 markPositions.append(stack.count)
-            case 0x7D: try push(try newDict())                         // EMPTY_DICT
-            case 0x5D: try push(try newList())                         // EMPTY_LIST
-            case 0x29: try push(try tuple([]))                         // EMPTY_TUPLE
-            case 0x74: try push(try tuple(try popToMark()))            // TUPLE
-            case 0x85: try push(try tuple([try pop()]))                // TUPLE1
-            case 0x86:                                                 // TUPLE2
-                let second = try pop(), first = try pop()
+            case 0x7D: try push(try newDict())  // EMPTY_DICT
+            case 0x5D: try push(try newList())  // EMPTY_LIST
+            case 0x29: try push(try tuple([]))  // EMPTY_TUPLE
+            case 0x74: try push(try tuple(try popToMark()))  // TUPLE
+            case 0x85: try push(try tuple([try pop()]))  // TUPLE1
+            case 0x86:  // TUPLE2
+                let second = try pop()
+                let first = try pop()
                 try push(try tuple([first, second]))
-            case 0x87:                                                 // TUPLE3
-                let third = try pop(), second = try pop(), first = try pop()
+            case 0x87:  // TUPLE3
+                let third = try pop()
+                let second = try pop()
+                let first = try pop()
                 try push(try tuple([first, second, third]))
             case 0x58: try push(.string(try takeString(length: UInt64(try takeInteger(UInt32.self)))))  // BINUNICODE
-            case 0x8C: try push(.string(try takeString(length: UInt64(try takeInteger(UInt8.self)))))   // SHORT_BINUNICODE
-            case 0x8D: try push(.string(try takeString(length: try takeInteger(UInt64.self))))          // BINUNICODE8
-            case 0x4A: try push(.int(Int(try takeInteger(Int32.self))))                                  // BININT
-            case 0x4B: try push(.int(Int(try takeInteger(UInt8.self))))                                  // BININT1
-            case 0x4D: try push(.int(Int(try takeInteger(UInt16.self))))                                 // BININT2
-            case 0x8A: try push(.int(try takeLong1()))                                                   // LONG1
-            case 0x4E: try push(.none)                                                                   // NONE
-            case 0x88: try push(.bool(true))                                                             // NEWTRUE
-            case 0x89: try push(.bool(false))                                                            // NEWFALSE
-            case 0x47: try push(.float(Double(bitPattern: UInt64(bigEndian: UInt64(littleEndian: try takeInteger(UInt64.self))))))  // BINFLOAT (big-endian)
-            case 0x71: try remember(Int(try takeInteger(UInt8.self)))                                   // BINPUT
-            case 0x72: try remember(Int(try takeInteger(UInt32.self)))                                  // LONG_BINPUT
-            case 0x94: try remember(memo.count)                                                          // MEMOIZE
-            case 0x68: try recall(Int(try takeInteger(UInt8.self)))                                     // BINGET
-            case 0x6A: try recall(Int(try takeInteger(UInt32.self)))                                    // LONG_BINGET
-            case 0x30: _ = try pop()                                                                     // POP
-            case 0x31: _ = try popToMark()                                                               // POP_MARK
-            case 0x32: try push(try top())                                                               // DUP
-            case 0x73:                                                                                   // SETITEM
-                let value = try pop(), key = try pop()
+            case 0x8C: try push(.string(try takeString(length: UInt64(try takeInteger(UInt8.self)))))  // SHORT_BINUNICODE
+            case 0x8D: try push(.string(try takeString(length: try takeInteger(UInt64.self))))  // BINUNICODE8
+            case 0x4A: try push(.int(Int(try takeInteger(Int32.self))))  // BININT
+            case 0x4B: try push(.int(Int(try takeInteger(UInt8.self))))  // BININT1
+            case 0x4D: try push(.int(Int(try takeInteger(UInt16.self))))  // BININT2
+            case 0x8A: try push(.int(try takeLong1()))  // LONG1
+            case 0x4E: try push(.none)  // NONE
+            case 0x88: try push(.bool(true))  // NEWTRUE
+            case 0x89: try push(.bool(false))  // NEWFALSE
+            case 0x47:
+                try push(.float(Double(bitPattern: UInt64(bigEndian: UInt64(littleEndian: try takeInteger(UInt64.self))))))  // BINFLOAT (big-endian)
+            case 0x71: try remember(Int(try takeInteger(UInt8.self)))  // BINPUT
+            case 0x72: try remember(Int(try takeInteger(UInt32.self)))  // LONG_BINPUT
+            case 0x94: try remember(memo.count)  // MEMOIZE
+            case 0x68: try recall(Int(try takeInteger(UInt8.self)))  // BINGET
+            case 0x6A: try recall(Int(try takeInteger(UInt32.self)))  // LONG_BINGET
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popToMark()  // POP_MARK
+            case 0x32: try push(try top())  // DUP
+            case 0x73:  // SETITEM
+                let value = try pop()
+                let key = try pop()
                 try dictionary(try top(), opcode: "SETITEM").items.append((key, value))
-            case 0x75:                                                                                   // SETITEMS
+            case 0x75:  // SETITEMS
                 let items = try popToMark()
                 guard items.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items") }
                 let target = try dictionary(try top(), opcode: "SETITEMS")
                 for index in stride(from: 0, to: items.count, by: 2) {
                     target.items.append((items[index], items[index + 1]))
                 }
-            case 0x61:                                                                                   // APPEND
+            case 0x61:  // APPEND
                 let value = try pop()
                 try list(try top(), opcode: "APPEND").items.append(value)
-            case 0x65:                                                                                   // APPENDS
+            case 0x65:  // APPENDS
                 let items = try popToMark()
                 try list(try top(), opcode: "APPENDS").items.append(contentsOf: items)
-            case 0x63:                                                                                   // GLOBAL
-                let module = try takeLine(), name = try takeLine()
+            case 0x63:  // GLOBAL
+                let module = try takeLine()
+                let name = try takeLine()
                 try push(.global(try resolve(module: module, name: name)))
-            case 0x93:                                                                                   // STACK_GLOBAL
-                let name = try pop(), module = try pop()
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop()
+                let module = try pop()
                 guard case .string(let nameText) = name, case .string(let moduleText) = module else {
                     throw fail("STACK_GLOBAL operands are not strings")
                 }
                 try push(.global(try resolve(module: moduleText, name: nameText)))
-            case 0x52:                                                                                   // REDUCE
-                let arguments = try pop(), callable = try pop()
+            case 0x52:  // REDUCE
+                let arguments = try pop()
+                let callable = try pop()
                 let result = try TorchPickleCalls.reduce(callable, arguments, fail: fail)
                 if case .dict(let dict) = result { try register(dict) }
                 try push(result)
-            case 0x62:                                                                                   // BUILD
+            case 0x62:  // BUILD
                 let state = try pop()
                 try TorchPickleCalls.build(try top(), state: state, fail: fail)
-            case 0x51:                                                                                   // BINPERSID
+            case 0x51:  // BINPERSID
                 try push(try TorchPickleCalls.persistentLoad(try pop(), fail: fail))
             default:
                 position -= 1
@@ -244,7 +252,10 @@ struct RestrictedUnpickler {
     private func resolve(module: String, name: String) throws -> PickleGlobal {
         guard let global = PickleGlobal(module: module, name: name) else {
             throw ModelError.forbiddenPickle(
-                path: path, reason: "global '\(module).\(name)' is not allowed (only OrderedDict, torch tensor rebuilders and float/integer storages are)")
+                path: path,
+                reason:
+                    "global '\(module).\(name)' is not allowed (only OrderedDict, torch tensor rebuilders and float/integer storages are)"
+            )
         }
         return global
     }
@@ -257,7 +268,7 @@ struct RestrictedUnpickler {
         var value: UInt64 = 0
         for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
         if length > 0, length < 8, bytes[length - 1] & 0x80 != 0 {
-            value |= UInt64.max << (8 * UInt64(length))   // sign-extend
+            value |= UInt64.max << (8 * UInt64(length))  // sign-extend
         }
         return Int(Int64(bitPattern: value))
     }

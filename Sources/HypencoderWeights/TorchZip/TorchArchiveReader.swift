@@ -14,7 +14,9 @@ enum TorchArchiveReader {
         if file.bytes.first == 0x80 {
             // A bare pickle (PROTO opcode first) is the pre-1.6 torch.save format.
             throw ModelError.format(
-                path: path, reason: "legacy (pre-PyTorch 1.6) torch.save format; re-save it with a current torch.save or as model.safetensors")
+                path: path,
+                reason: "legacy (pre-PyTorch 1.6) torch.save format; re-save it with a current torch.save or as model.safetensors"
+            )
         }
         let archive = try ZipArchive(path: path, bytes: file.bytes)
         guard let pickleName = archive.names.first(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }) else {
@@ -98,7 +100,10 @@ private struct ViewMaterializer {
             last = sum
         }
         guard last < storage.count else {
-            throw fail(name, "view (offset \(reference.offset), size \(size), stride \(reference.stride)) reaches element \(last) of a \(storage.count)-element storage")
+            throw fail(
+                name,
+                "view (offset \(reference.offset), size \(size), stride \(reference.stride)) reaches element \(last) of a \(storage.count)-element storage"
+            )
         }
         if reference.offset == 0, count == storage.count, Self.isContiguous(size: size, stride: reference.stride) {
             return Tensor(shape: size, values: storage)
@@ -121,13 +126,17 @@ private struct ViewMaterializer {
         }
         let dtype = storage.type.dtype
         guard let needed = CheckedSize.multiply(storage.elementCount, dtype.byteSize), needed <= bytes.count else {
-            throw fail(name, "storage '\(storage.key)' claims \(storage.elementCount) \(dtype.rawValue) elements but entry '\(entryName)' holds \(bytes.count) bytes")
+            throw fail(
+                name,
+                "storage '\(storage.key)' claims \(storage.elementCount) \(dtype.rawValue) elements but entry '\(entryName)' holds \(bytes.count) bytes"
+            )
         }
         let count = storage.elementCount
         let values: [Float]
         if dtype.isInteger {
             values = try WeightFileReader.integerTensor(
-                bytes, dtype: dtype, shape: [count], count: count, name: name, path: path).values
+                bytes, dtype: dtype, shape: [count], count: count, name: name, path: path
+            ).values
         } else {
             values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 dtype.widen(bytes, first: 0, count: count, into: buffer)

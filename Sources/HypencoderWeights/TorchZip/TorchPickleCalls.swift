@@ -8,7 +8,9 @@ enum TorchPickleCalls {
 
     static func reduce(_ callable: PickleValue, _ arguments: PickleValue, fail: Fail) throws -> PickleValue {
         guard case .global(let global) = callable else { throw fail("REDUCE on a \(callable.kind), not a global") }
-        guard case .tuple(let argumentTuple) = arguments else { throw fail("REDUCE arguments are a \(arguments.kind), not a tuple") }
+        guard case .tuple(let argumentTuple) = arguments else {
+            throw fail("REDUCE arguments are a \(arguments.kind), not a tuple")
+        }
         let args = argumentTuple.items
         switch global {
         case .orderedDict:
@@ -39,7 +41,7 @@ enum TorchPickleCalls {
     /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`.
     private static func rebuildTensor(_ args: [PickleValue], fail: Fail) throws -> TorchTensorReference {
         guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
-              case .tuple(let sizeValues) = args[2], case .tuple(let strideValues) = args[3]
+            case .tuple(let sizeValues) = args[2], case .tuple(let strideValues) = args[3]
         else { throw fail("_rebuild_tensor_v2 arguments are not (storage, int, tuple, tuple, ...)") }
         let size = try integers(sizeValues.items, what: "size", fail: fail)
         let stride = try integers(strideValues.items, what: "stride", fail: fail)

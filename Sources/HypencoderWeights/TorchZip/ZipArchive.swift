@@ -42,26 +42,35 @@ struct ZipArchive {
     func data(of name: String) throws -> UnsafeRawBufferPointer {
         guard let entry = entries[name] else { throw fail("no entry '\(name)' in the archive") }
         guard entry.method == 0 else {
-            throw fail("entry '\(name)' uses compression method \(entry.method); torch.save writes entries stored (method 0) and only those are read")
+            throw fail(
+                "entry '\(name)' uses compression method \(entry.method); torch.save writes entries stored (method 0) and only those are read"
+            )
         }
         guard entry.compressedSize == entry.uncompressedSize else {
-            throw fail("entry '\(name)' is stored but its compressed size \(entry.compressedSize) differs from its size \(entry.uncompressedSize)")
+            throw fail(
+                "entry '\(name)' is stored but its compressed size \(entry.compressedSize) differs from its size \(entry.uncompressedSize)"
+            )
         }
         let header = entry.localHeaderOffset
         guard bytes.readLE(UInt32.self, at: header) == Self.localHeaderSignature,
-              let nameLength = bytes.readLE(UInt16.self, at: header + 26),
-              let extraLength = bytes.readLE(UInt16.self, at: header + 28)
+            let nameLength = bytes.readLE(UInt16.self, at: header + 26),
+            let extraLength = bytes.readLE(UInt16.self, at: header + 28)
         else { throw fail("entry '\(name)': local header at offset \(header) is missing or truncated") }
         let start = header + 30 + Int(nameLength) + Int(extraLength)
         guard let data = bytes.slice(at: start, length: entry.uncompressedSize) else {
-            throw fail("entry '\(name)': \(entry.uncompressedSize) bytes at offset \(start) run past the end of the \(bytes.count)-byte file")
+            throw fail(
+                "entry '\(name)': \(entry.uncompressedSize) bytes at offset \(start) run past the end of the \(bytes.count)-byte file"
+            )
         }
         return data
     }
 
     private func fail(_ reason: String) -> ModelError { .format(path: path, reason: reason) }
 
-    private struct EndOfDirectory { var entryCount: Int; var directoryOffset: Int }
+    private struct EndOfDirectory {
+        var entryCount: Int
+        var directoryOffset: Int
+    }
 
     /// Scans back from the end for the end-of-central-directory record (it may be followed
     /// by a comment of up to 65535 bytes), then upgrades to the zip64 record when present.
@@ -76,18 +85,18 @@ struct ZipArchive {
             position -= 1
         }
         guard position >= lowest,
-              let count16 = bytes.readLE(UInt16.self, at: position + 10),
-              let offset32 = bytes.readLE(UInt32.self, at: position + 16)
+            let count16 = bytes.readLE(UInt16.self, at: position + 10),
+            let offset32 = bytes.readLE(UInt32.self, at: position + 16)
         else { throw fail("no zip end-of-central-directory record (not a zip archive, or truncated)") }
         var result = EndOfDirectory(entryCount: Int(count16), directoryOffset: Int(offset32))
 
         let locator = position - 20
         if locator >= 0, bytes.readLE(UInt32.self, at: locator) == Self.zip64LocatorSignature {
             guard let recordOffset64 = bytes.readLE(UInt64.self, at: locator + 8),
-                  recordOffset64 < UInt64(bytes.count),
-                  bytes.readLE(UInt32.self, at: Int(recordOffset64)) == Self.zip64EndSignature,
-                  let count64 = bytes.readLE(UInt64.self, at: Int(recordOffset64) + 32),
-                  let offset64 = bytes.readLE(UInt64.self, at: Int(recordOffset64) + 48)
+                recordOffset64 < UInt64(bytes.count),
+                bytes.readLE(UInt32.self, at: Int(recordOffset64)) == Self.zip64EndSignature,
+                let count64 = bytes.readLE(UInt64.self, at: Int(recordOffset64) + 32),
+                let offset64 = bytes.readLE(UInt64.self, at: Int(recordOffset64) + 48)
             else { throw fail("zip64 end-of-central-directory record is missing or truncated") }
             guard count64 <= UInt64(bytes.count / 46), offset64 <= UInt64(bytes.count) else {
                 throw fail("zip64 directory claims \(count64) entries at offset \(offset64), more than the file holds")
@@ -103,22 +112,23 @@ struct ZipArchive {
     private func readDirectoryEntry(at offset: inout Int, index: Int) throws -> Entry {
         let start = offset
         guard bytes.readLE(UInt32.self, at: start) == Self.directoryEntrySignature,
-              let method = bytes.readLE(UInt16.self, at: start + 10),
-              let compressed32 = bytes.readLE(UInt32.self, at: start + 20),
-              let uncompressed32 = bytes.readLE(UInt32.self, at: start + 24),
-              let nameLength = bytes.readLE(UInt16.self, at: start + 28),
-              let extraLength = bytes.readLE(UInt16.self, at: start + 30),
-              let commentLength = bytes.readLE(UInt16.self, at: start + 32),
-              let local32 = bytes.readLE(UInt32.self, at: start + 42),
-              let nameBytes = bytes.slice(at: start + 46, length: Int(nameLength)),
-              let extra = bytes.slice(at: start + 46 + Int(nameLength), length: Int(extraLength))
+            let method = bytes.readLE(UInt16.self, at: start + 10),
+            let compressed32 = bytes.readLE(UInt32.self, at: start + 20),
+            let uncompressed32 = bytes.readLE(UInt32.self, at: start + 24),
+            let nameLength = bytes.readLE(UInt16.self, at: start + 28),
+            let extraLength = bytes.readLE(UInt16.self, at: start + 30),
+            let commentLength = bytes.readLE(UInt16.self, at: start + 32),
+            let local32 = bytes.readLE(UInt32.self, at: start + 42),
+            let nameBytes = bytes.slice(at: start + 46, length: Int(nameLength)),
+            let extra = bytes.slice(at: start + 46 + Int(nameLength), length: Int(extraLength))
         else { throw fail("central directory entry \(index) at offset \(start) is corrupt or truncated") }
         let name = String(decoding: nameBytes, as: UTF8.self)
         var entry = Entry(
             name: name, method: method, compressedSize: Int(compressed32),
             uncompressedSize: Int(uncompressed32), localHeaderOffset: Int(local32))
-        try applyZip64Extra(extra, to: &entry,
-                            needs: (uncompressed32 == .max, compressed32 == .max, local32 == .max))
+        try applyZip64Extra(
+            extra, to: &entry,
+            needs: (uncompressed32 == .max, compressed32 == .max, local32 == .max))
         offset = start + 46 + Int(nameLength) + Int(extraLength) + Int(commentLength)
         return entry
     }

@@ -59,11 +59,15 @@ struct ProcessOutcome {
 
 /// Runs an executable to completion with a deadline; output goes through temp files so a
 /// chatty child can never block on a full pipe.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                stdin: String? = nil, currentDirectory: String? = nil) throws -> ProcessOutcome {
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    stdin: String? = nil, currentDirectory: String? = nil
+) throws -> ProcessOutcome {
     let directory = try ClientTestPaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let outPath = directory + "/out", errPath = directory + "/err", inPath = directory + "/in"
+    let outPath = directory + "/out"
+    let errPath = directory + "/err"
+    let inPath = directory + "/in"
     for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
     let process = Process()
@@ -205,7 +209,9 @@ enum TinyBEIR {
         let qrelLines = ["query-id\tcorpus-id\tscore"] + qrels.map { "\($0.query)\t\($0.document)\t\($0.grade)" }
         try FileManager.default.createDirectory(atPath: directory + "/qrels", withIntermediateDirectories: true)
         try (corpus.joined(separator: "\n") + "\n").write(toFile: directory + "/corpus.jsonl", atomically: true, encoding: .utf8)
-        try (queryLines.joined(separator: "\n") + "\n").write(toFile: directory + "/queries.jsonl", atomically: true, encoding: .utf8)
-        try (qrelLines.joined(separator: "\n") + "\n").write(toFile: directory + "/qrels/test.tsv", atomically: true, encoding: .utf8)
+        try (queryLines.joined(separator: "\n") + "\n").write(
+            toFile: directory + "/queries.jsonl", atomically: true, encoding: .utf8)
+        try (qrelLines.joined(separator: "\n") + "\n").write(
+            toFile: directory + "/qrels/test.tsv", atomically: true, encoding: .utf8)
     }
 }

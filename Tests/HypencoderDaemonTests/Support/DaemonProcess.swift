@@ -33,8 +33,9 @@ final class DaemonProcess {
             let path = directory.appendingPathComponent("hypencoderd").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw TestFailure("hypencoderd is not in the built products directory (looked in "
-                          + "\(candidates.map(\.path))); build it with `swift build --build-tests`")
+        throw TestFailure(
+            "hypencoderd is not in the built products directory (looked in "
+                + "\(candidates.map(\.path))); build it with `swift build --build-tests`")
     }
 
     /// A new temporary directory with a short path (socket paths must stay under 108 bytes).
@@ -46,8 +47,10 @@ final class DaemonProcess {
 
     /// Starts the daemon with `arguments` (a `--socket` in the temp directory is added
     /// unless `socketPath` is given) and waits for READY=1 when `waitForReady`.
-    init(_ arguments: [String] = [], socketPath: String? = nil, directory: String? = nil,
-         waitForReady: Bool = true, environment: [String: String] = [:]) throws {
+    init(
+        _ arguments: [String] = [], socketPath: String? = nil, directory: String? = nil,
+        waitForReady: Bool = true, environment: [String: String] = [:]
+    ) throws {
         ownsDirectory = directory == nil
         self.directory = try directory ?? Self.makeTemporaryDirectory()
         self.socketPath = socketPath ?? self.directory + "/d.sock"

@@ -85,8 +85,10 @@ final class RPCClient {
     }
 
     /// The `result` of a call, failing the test if it is an error.
-    func result(_ method: String, _ params: JSONValue? = nil,
-                file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+    func result(
+        _ method: String, _ params: JSONValue? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> JSONValue {
         let reply = try call(method, params)
         guard let result = reply["result"] else {
             throw TestFailure("\(method) failed: \(reply)")
@@ -98,7 +100,10 @@ final class RPCClient {
     func response(id: JSONValue) throws -> JSONValue {
         while true {
             guard let message = try readMessage() else { throw TestFailure("connection closed while waiting for id \(id)") }
-            if message["method"] != nil { notifications.append(message); continue }
+            if message["method"] != nil {
+                notifications.append(message)
+                continue
+            }
             if message["id"] == id { return message }
             throw TestFailure("expected the reply to id \(id), got \(message)")
         }

@@ -33,16 +33,24 @@ struct SchemaValidator {
             problems.append("\(path): matches none of the anyOf schemas")
         }
         if let number = value.doubleValue {
-            if let minimum = rules["minimum"]?.doubleValue, number < minimum { problems.append("\(path): \(number) < \(minimum)") }
-            if let maximum = rules["maximum"]?.doubleValue, number > maximum { problems.append("\(path): \(number) > \(maximum)") }
+            if let minimum = rules["minimum"]?.doubleValue, number < minimum {
+                problems.append("\(path): \(number) < \(minimum)")
+            }
+            if let maximum = rules["maximum"]?.doubleValue, number > maximum {
+                problems.append("\(path): \(number) > \(maximum)")
+            }
         }
         if let text = value.stringValue {
             if let min = rules["minLength"]?.int64Value, text.count < min { problems.append("\(path): shorter than \(min)") }
             if let max = rules["maxLength"]?.int64Value, text.count > max { problems.append("\(path): longer than \(max)") }
         }
         if let elements = value.arrayValue {
-            if let min = rules["minItems"]?.int64Value, elements.count < min { problems.append("\(path): fewer than \(min) items") }
-            if let max = rules["maxItems"]?.int64Value, elements.count > max { problems.append("\(path): more than \(max) items") }
+            if let min = rules["minItems"]?.int64Value, elements.count < min {
+                problems.append("\(path): fewer than \(min) items")
+            }
+            if let max = rules["maxItems"]?.int64Value, elements.count > max {
+                problems.append("\(path): more than \(max) items")
+            }
             if let items = rules["items"] {
                 for (i, element) in elements.enumerated() { problems += validate(element, against: items, path: "\(path)[\(i)]") }
             }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import HypencoderModel
+import XCTest
+
 @testable import HypencoderIndex
 
 /// Approximate search over the neighbour graph with real MiniLM vectors of SciFact and a
@@ -44,11 +45,14 @@ final class GraphSearchTests: XCTestCase {
             let matrix = documents.flatMap(\.vector)
             scores = scorers.map { scorer in
                 [Float](unsafeUninitializedCapacity: matrix.count / scorer.dimension) { buffer, initialized in
-                    matrix.withUnsafeBufferPointer { scorer.score(documents: $0.baseAddress!, count: buffer.count, into: buffer.baseAddress!) }
+                    matrix.withUnsafeBufferPointer {
+                        scorer.score(documents: $0.baseAddress!, count: buffer.count, into: buffer.baseAddress!)
+                    }
                     initialized = buffer.count
                 }
             }
-            let template = FileManager.default.temporaryDirectory.appendingPathComponent("hypencoder-graph-template-\(getpid())").path
+            let template = FileManager.default.temporaryDirectory.appendingPathComponent("hypencoder-graph-template-\(getpid())")
+                .path
             try? FileManager.default.removeItem(atPath: template)
             let index = try DocumentIndex.open(directory: template, fingerprint: "minilm-scifact", dimension: fixture.dimension)
             var start = 0
@@ -95,13 +99,19 @@ final class GraphSearchTests: XCTestCase {
         for name in try FileManager.default.contentsOfDirectory(atPath: shared.template) where name != "LOCK" {
             try FileManager.default.copyItem(atPath: shared.template + "/" + name, toPath: directory + "/" + name)
         }
-        return (try DocumentIndex.open(directory: directory, fingerprint: "minilm-scifact", dimension: shared.fixture.dimension), directory)
+        return (
+            try DocumentIndex.open(directory: directory, fingerprint: "minilm-scifact", dimension: shared.fixture.dimension),
+            directory
+        )
     }
 
     /// Mean recall@k and documents scored over the queries, against exact search on `live`.
-    func measure(_ index: DocumentIndex, _ shared: Shared, _ parameters: ApproximateSearchParameters,
-                 live: (String) -> Bool = { _ in true }) throws -> (recall: Double, scored: Double) {
-        var totalRecall = 0.0, totalScored = 0
+    func measure(
+        _ index: DocumentIndex, _ shared: Shared, _ parameters: ApproximateSearchParameters,
+        live: (String) -> Bool = { _ in true }
+    ) throws -> (recall: Double, scored: Double) {
+        var totalRecall = 0.0
+        var totalScored = 0
         for (q, scorer) in shared.scorers.enumerated() {
             let approximate = try index.approximateSearch(scorer: scorer, k: Self.k, parameters: parameters)
             XCTAssertTrue(approximate.hits.allSatisfy { live($0.id) }, "a deleted document was returned")
@@ -116,16 +126,21 @@ final class GraphSearchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(shared.scorers.count, 100)
         let (index, _) = try openCopy(shared)
         for q in [0, 37, 99] {
-            XCTAssertEqual(try index.exactSearch(scorer: shared.scorers[q], k: Self.k).map(\.id),
-                           shared.exact(q, live: { _ in true }).map(\.id))
+            XCTAssertEqual(
+                try index.exactSearch(scorer: shared.scorers[q], k: Self.k).map(\.id),
+                shared.exact(q, live: { _ in true }).map(\.id))
         }
         // The fast test scorer computes what the model module's q-net computes.
         let scorer = shared.scorers[5]
         let qnet = try scorer.asQNet()
         let rows = Array(shared.documents.prefix(40).flatMap(\.vector))
-        var expected = [Float](repeating: 0, count: 40), actual = expected
-        try rows.withUnsafeBufferPointer { try qnet.score(documents: $0.baseAddress!, count: 40, dimension: scorer.dimension,
-                                                              into: &expected, workspace: QNetWorkspace()) }
+        var expected = [Float](repeating: 0, count: 40)
+        var actual = expected
+        try rows.withUnsafeBufferPointer {
+            try qnet.score(
+                documents: $0.baseAddress!, count: 40, dimension: scorer.dimension,
+                into: &expected, workspace: QNetWorkspace())
+        }
         rows.withUnsafeBufferPointer { scorer.score(documents: $0.baseAddress!, count: 40, into: &actual) }
         for i in 0..<40 { XCTAssertEqual(actual[i], expected[i], accuracy: 1e-3 * max(1, abs(expected[i]))) }
     }
@@ -136,7 +151,9 @@ final class GraphSearchTests: XCTestCase {
         let budget = 0.2 * Double(index.count)
         let ours = try measure(index, shared, Self.ours)
         let paper = try measure(index, shared, Self.paper)
-        print("graph recall@10 SciFact (\(shared.scorers.count) queries): ours \(ours.recall) at \(ours.scored) scored; paper \(paper.recall) at \(paper.scored) scored; budget \(budget)")
+        print(
+            "graph recall@10 SciFact (\(shared.scorers.count) queries): ours \(ours.recall) at \(ours.scored) scored; paper \(paper.recall) at \(paper.scored) scored; budget \(budget)"
+        )
         XCTAssertGreaterThanOrEqual(ours.recall, 0.95)
         XCTAssertLessThanOrEqual(ours.scored, budget)
         XCTAssertGreaterThanOrEqual(paper.recall, 0.9)
@@ -160,7 +177,9 @@ final class GraphSearchTests: XCTestCase {
         XCTAssertEqual(index.count, documents.count - gone.count)
         let live: (String) -> Bool = { !gone.contains($0) }
         let ours = try measure(index, shared, Self.ours, live: live)
-        print("graph recall@10 after deleting 30% and re-adding half: ours \(ours.recall) at \(ours.scored) scored of \(index.count)")
+        print(
+            "graph recall@10 after deleting 30% and re-adding half: ours \(ours.recall) at \(ours.scored) scored of \(index.count)"
+        )
         XCTAssertGreaterThanOrEqual(ours.recall, 0.95)
         XCTAssertLessThanOrEqual(ours.scored, 0.2 * Double(index.count))
         for scorer in shared.scorers.prefix(20) {

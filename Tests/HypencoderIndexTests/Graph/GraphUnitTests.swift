@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import HypencoderIndex
 
 /// Small checks of the graph's parts on synthetic data (no fixtures needed).
@@ -7,10 +8,14 @@ final class GraphUnitTests: XCTestCase {
     func testSquaredL2MatchesDoubleLoop() {
         var random = TestRandom(state: 3)
         for dimension in [1, 3, 4, 7, 384] {
-            let a = random.vector(dimension), b = random.vector(dimension)
+            let a = random.vector(dimension)
+            let b = random.vector(dimension)
             let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
-            let actual = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in
-                squaredL2(x.baseAddress!, y.baseAddress!, dimension: dimension) } }
+            let actual = a.withUnsafeBufferPointer { x in
+                b.withUnsafeBufferPointer { y in
+                    squaredL2(x.baseAddress!, y.baseAddress!, dimension: dimension)
+                }
+            }
             XCTAssertEqual(Double(actual), expected, accuracy: 1e-4 * max(1, expected))
         }
     }
@@ -44,7 +49,8 @@ final class GraphUnitTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("checksum"), "\($0)")
         }
         for length in [0, 5, 47, bytes.count - 1] {
-            XCTAssertThrowsError(try GraphFile.decode(Array(bytes.prefix(length)), path: "g", nodes: 300, parameters: GraphParameters()))
+            XCTAssertThrowsError(
+                try GraphFile.decode(Array(bytes.prefix(length)), path: "g", nodes: 300, parameters: GraphParameters()))
         }
     }
 
@@ -61,8 +67,10 @@ final class GraphUnitTests: XCTestCase {
         let after = try index.approximateSearch(scorer: scorer, k: 5, parameters: parameters)
         XCTAssertTrue(Set(after.hits.map(\.id)).isDisjoint(with: before.hits.map(\.id)))
         XCTAssertEqual(Set(after.hits.map(\.id)).count, after.hits.count)
-        XCTAssertThrowsError(try index.approximateSearch(scorer: scorer, k: 5,
-                                                         parameters: ApproximateSearchParameters(entryPoints: 0)))
+        XCTAssertThrowsError(
+            try index.approximateSearch(
+                scorer: scorer, k: 5,
+                parameters: ApproximateSearchParameters(entryPoints: 0)))
         XCTAssertThrowsError(try index.approximateSearch(scorer: DotScorer(query: [1, 2]), k: 5))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import HypencoderModel
+import XCTest
+
 @testable import HypencoderIndex
 
 /// Real sentence-embedding vectors for the graph tests: SciFact's 5183 documents and its
@@ -32,8 +33,9 @@ struct SciFactFixture {
             let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
             return text.split(separator: "\n").map(String.init)
         }
-        let fixture = SciFactFixture(corpus: try MatrixFile(path: directory + "/corpus.npy"), corpusIDs: try ids("corpus_ids.txt"),
-                                     queries: try MatrixFile(path: directory + "/queries.npy"), queryIDs: try ids("query_ids.txt"))
+        let fixture = SciFactFixture(
+            corpus: try MatrixFile(path: directory + "/corpus.npy"), corpusIDs: try ids("corpus_ids.txt"),
+            queries: try MatrixFile(path: directory + "/queries.npy"), queryIDs: try ids("query_ids.txt"))
         XCTAssertEqual(fixture.corpus.rows, fixture.corpusIDs.count)
         XCTAssertEqual(fixture.queries.rows, fixture.queryIDs.count)
         cache.value = fixture
@@ -101,9 +103,12 @@ final class QueryConditionedQNet: DocumentScorer, @unchecked Sendable {
     /// The same network as a `QNet` of the model module (for checking this scorer against it).
     func asQNet() throws -> QNet {
         let d = dimension
-        return try QNet(layers: [try QNet.Layer(inputs: d, outputs: d, weight: weights[0], bias: bias, residual: true),
-                                 try QNet.Layer(inputs: d, outputs: d, weight: weights[1], bias: bias, residual: false)],
-                        output: output, activation: .relu)
+        return try QNet(
+            layers: [
+                try QNet.Layer(inputs: d, outputs: d, weight: weights[0], bias: bias, residual: true),
+                try QNet.Layer(inputs: d, outputs: d, weight: weights[1], bias: bias, residual: false),
+            ],
+            output: output, activation: .relu)
     }
 
     /// One SGEMM per layer for the whole block, then bias, ReLU, LayerNorm and residual in
@@ -113,31 +118,51 @@ final class QueryConditionedQNet: DocumentScorer, @unchecked Sendable {
         let d = dimension
         let first = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
         let second = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
-        defer { first.deallocate(); second.deallocate() }
+        defer {
+            first.deallocate()
+            second.deallocate()
+        }
         bias.withUnsafeBufferPointer { b in
             var input = documents
             var outputBuffer = first
             for layer in 0..<2 {
                 weights[layer].withUnsafeBufferPointer { w in
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: count, n: d, k: d, a: input, lda: d,
-                               b: w.baseAddress!, ldb: d, c: outputBuffer, ldc: d)
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: count, n: d, k: d, a: input, lda: d,
+                        b: w.baseAddress!, ldb: d, c: outputBuffer, ldc: d)
                 }
                 var row = 0
                 while row < count {
                     let y = outputBuffer + row * d
-                    var j = 0, sum: Float = 0
-                    while j < d { let v = max(y[j] + b[j], 0); y[j] = v; sum += v; j &+= 1 }
+                    var j = 0
+                    var sum: Float = 0
+                    while j < d {
+                        let v = max(y[j] + b[j], 0)
+                        y[j] = v
+                        sum += v
+                        j &+= 1
+                    }
                     let mean = sum / Float(d)
                     var squares: Float = 0
                     j = 0
-                    while j < d { let c = y[j] - mean; squares += c * c; j &+= 1 }
+                    while j < d {
+                        let c = y[j] - mean
+                        squares += c * c
+                        j &+= 1
+                    }
                     let scale = 1 / (squares / Float(d) + QNet.layerNormEps).squareRoot()
                     j = 0
                     let x = input + row * d
                     if layer == 0 {
-                        while j < d { y[j] = (y[j] - mean) * scale + x[j]; j &+= 1 }
+                        while j < d {
+                            y[j] = (y[j] - mean) * scale + x[j]
+                            j &+= 1
+                        }
                     } else {
-                        while j < d { y[j] = (y[j] - mean) * scale; j &+= 1 }
+                        while j < d {
+                            y[j] = (y[j] - mean) * scale
+                            j &+= 1
+                        }
                     }
                     row &+= 1
                 }
