@@ -126,6 +126,8 @@ extension ConfigurationLoader {
             "systemd: Type=notify (READY=1, STATUS=, WATCHDOG=1 via $NOTIFY_SOCKET), socket",
             "activation through LISTEN_FDS/LISTEN_PID (fd 3).",
             "OpenBLAS reads OPENBLAS_CORETYPE when it loads; the chosen kernel is logged at start.",
+            "OPENBLAS_NUM_THREADS defaults to the cores divided by --workers (at least 1), so a long",
+            "index/add does not starve the searches running beside it.",
         ]
         return lines.joined(separator: "\n")
     }
