@@ -41,6 +41,8 @@ struct SlotRecords: Sendable {
 /// a bit flip under them.
 struct TombstoneBitmap: Sendable {
     private var words: [UInt64] = []
+    /// Slots marked dead, kept so callers need not scan the bitmap.
+    private(set) var count = 0
 
     func isDead(_ slot: Int) -> Bool {
         let word = slot >> 6
@@ -50,7 +52,9 @@ struct TombstoneBitmap: Sendable {
     mutating func kill(_ slot: Int) {
         let word = slot >> 6
         if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
-        words[word] |= 1 << UInt64(slot & 63)
+        let bit: UInt64 = 1 << UInt64(slot & 63)
+        if words[word] & bit == 0 { count += 1 }
+        words[word] |= bit
     }
 }
 

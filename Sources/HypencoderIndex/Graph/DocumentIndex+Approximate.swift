@@ -35,17 +35,14 @@ final class GraphState: @unchecked Sendable {
     /// Recomputes the centroid entry points when the graph has doubled since the last time
     /// (so their cost stays proportional to the insertions).
     func refreshEntriesIfGrown(rows: VectorRows, tombstones: TombstoneBitmap, force: Bool = false) {
-        let live = graph.nodeCount - tombstonesCount(tombstones)
+        // Every dead slot is a graph node (slots die only after they are linked in).
+        let live = graph.nodeCount - tombstones.count
         guard force || live >= 2 * entriesComputedAt || (entries.isEmpty && live > 0) else { return }
         let clusters = min(parameters.entryClusters, max(1, live / 64))
         entries = EntryPoints.centroidEntries(
             rows: rows, isLive: { !tombstones.isDead($0) }, clusters: clusters,
             sampleSize: min(live, 16 * clusters))
         entriesComputedAt = max(1, live)
-    }
-
-    private func tombstonesCount(_ tombstones: TombstoneBitmap) -> Int {
-        (0..<graph.nodeCount).reduce(0) { $0 + (tombstones.isDead($1) ? 1 : 0) }
     }
 }
 
