@@ -18,10 +18,7 @@ import Foundation
 import HypencoderIndex
 import HypencoderModel
 
-typealias Random = SplitMix64
-
 extension SplitMix64 {
-    init(state: UInt64) { self.init(seed: state) }
     mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// Box–Muller.
     mutating func gaussian() -> Float {
@@ -61,7 +58,7 @@ let dimension = scifactOnly ? source : 768
 if scifactOnly { documents = corpus.rows }
 
 // Q: fixed random orthogonal map (modified Gram–Schmidt on seeded Gaussian rows).
-var random = Random(state: 2024)
+var random = SplitMix64(seed: 2024)
 var q = [Float](repeating: 0, count: dimension * dimension)
 for i in q.indices { q[i] = random.gaussian() }
 for row in 0..<dimension {
@@ -95,7 +92,7 @@ func rotate(_ rows: [Float], count: Int) -> [Float] {
 }
 
 let corpusRows = try (0..<corpus.rows).map { try corpus.row($0) }
-func makeBatch(_ range: Range<Int>, random: inout Random) -> [DocumentUpsert] {
+func makeBatch(_ range: Range<Int>, random: inout SplitMix64) -> [DocumentUpsert] {
     var mixed = [Float](repeating: 0, count: range.count * source)
     for (r, i) in range.enumerated() {
         let a = corpusRows[i % corpusRows.count]
@@ -113,7 +110,7 @@ func makeBatch(_ range: Range<Int>, random: inout Random) -> [DocumentUpsert] {
 }
 
 func qnet(for query: [Float], seed: UInt64, biasNorm: Float) throws -> QNet {
-    var random = Random(state: seed)
+    var random = SplitMix64(seed: seed)
     let norm = max(query.reduce(0) { $0 + $1 * $1 }.squareRoot(), .leastNormalMagnitude)
     let bias = query.map { $0 * biasNorm / norm }
     let amplitude = 0.2 * (3 / Float(dimension)).squareRoot()
@@ -164,7 +161,7 @@ let keep = CommandLine.arguments.contains("--directory")
 defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
 let reuse = index.count >= documents
 if reuse { log("reusing the \(index.count) documents already in \(directory)") }
-var dataRandom = Random(state: 99)
+var dataRandom = SplitMix64(seed: 99)
 let bulk = reuse ? 0 : max(0, documents - 1000)
 var generate = 0.0
 var build = 0.0
@@ -201,7 +198,7 @@ log(
 // The q-nets' bias norm: the mean document norm (as in the tests' stand-in), over a sample.
 var biasNorm: Float = 0
 do {
-    var sampleRandom = Random(state: 5)
+    var sampleRandom = SplitMix64(seed: 5)
     let sample = makeBatch(0..<min(2000, documents), random: &sampleRandom)
     biasNorm = sample.reduce(0) { $0 + $1.vector.reduce(0) { $0 + $1 * $1 }.squareRoot() } / Float(sample.count)
 }

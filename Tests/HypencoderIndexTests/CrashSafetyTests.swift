@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderModel
 import XCTest
 
 @testable import HypencoderIndex
@@ -68,7 +69,7 @@ final class CrashSafetyTests: XCTestCase {
             )
         }
         let directory = makeTemporaryDirectory(self) + "/index"
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         var applied = 0
         var promised = 0
         for round in 0..<30 {

@@ -1,3 +1,4 @@
+import HypencoderModel
 import XCTest
 
 @testable import HypencoderIndex
@@ -106,7 +107,7 @@ final class DocumentIndexTests: XCTestCase {
 
     func testCheckpointThenReopenAndKeepWriting() throws {
         let directory = makeTemporaryDirectory(self)
-        var random = TestRandom(state: 1)
+        var random = SplitMix64(seed: 1)
         var expected: [String: [Float]] = [:]
         do {
             let index = try open(directory, dimension: 8)

@@ -1,3 +1,4 @@
+import HypencoderModel
 import XCTest
 
 @testable import HypencoderIndex
@@ -23,7 +24,7 @@ final class ExactSearchTests: XCTestCase {
         let index = try DocumentIndex.open(
             directory: makeTemporaryDirectory(self), fingerprint: "m",
             dimension: dimension, options: options)
-        var random = TestRandom(state: 42)
+        var random = SplitMix64(seed: 42)
         try index.upsert((0..<1500).map { DocumentUpsert(id: "doc\($0)", vector: random.vector(dimension)) })
         try index.checkpoint()
         try index.upsert((1000..<2600).map { DocumentUpsert(id: "doc\($0)", vector: random.vector(dimension)) })
@@ -33,7 +34,7 @@ final class ExactSearchTests: XCTestCase {
 
     func testExactSearchEqualsNaiveSortForADotProduct() throws {
         let index = try populatedIndex()
-        var random = TestRandom(state: 7)
+        var random = SplitMix64(seed: 7)
         let scorer = DotScorer(query: random.vector(dimension))
         for k in [1, 10, 100] {
             XCTAssertEqual(try index.exactSearch(scorer: scorer, k: k), naiveTopK(index, scorer.naive, k: k), "k = \(k)")

@@ -13,11 +13,8 @@ func makeTemporaryDirectory(_ test: XCTestCase) -> String {
     return path
 }
 
-/// Deterministic numbers for test data: the engine's SplitMix64 with the helpers tests use.
-typealias TestRandom = SplitMix64
-
+/// Deterministic test data from the engine's SplitMix64.
 extension SplitMix64 {
-    init(state: UInt64) { self.init(seed: state) }
     /// Uniform in [-1, 1).
     mutating func unit() -> Float { nextUniform() }
     mutating func vector(_ dimension: Int) -> [Float] { (0..<dimension).map { _ in unit() } }
@@ -52,7 +49,7 @@ final class MLPScorer: DocumentScorer, @unchecked Sendable {
     }
 
     init(dimension: Int, hidden: Int, seed: UInt64) {
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         self.dimension = dimension
         self.hidden = hidden
         w1 = random.vector(dimension * hidden)

@@ -1,3 +1,4 @@
+import HypencoderModel
 import XCTest
 
 @testable import HypencoderIndex
@@ -45,7 +46,7 @@ final class WriteAheadLogTests: XCTestCase {
     }
 
     func testFastCRCMatchesTheBytewiseReferenceAtEveryLengthAndAlignment() {
-        var random = TestRandom(state: 99)
+        var random = SplitMix64(seed: 99)
         let data = (0..<300).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         data.withUnsafeBytes { all in
             for start in 0..<9 {

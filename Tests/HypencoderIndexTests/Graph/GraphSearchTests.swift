@@ -163,7 +163,7 @@ final class GraphSearchTests: XCTestCase {
         let shared = try Self.shared()
         let (index, _) = try openCopy(shared)
         let documents = shared.documents
-        var random = TestRandom(state: 7)
+        var random = SplitMix64(seed: 7)
         var order = Array(documents.indices)
         for i in order.indices.reversed() { order.swapAt(i, random.below(i + 1)) }
         let deleted = order.prefix(documents.count * 3 / 10)

@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderModel
 import XCTest
 
 @testable import HypencoderIndex
@@ -6,7 +7,7 @@ import XCTest
 /// Small checks of the graph's parts on synthetic data (no fixtures needed).
 final class GraphUnitTests: XCTestCase {
     func testSquaredL2MatchesDoubleLoop() {
-        var random = TestRandom(state: 3)
+        var random = SplitMix64(seed: 3)
         for dimension in [1, 3, 4, 7, 384] {
             let a = random.vector(dimension)
             let b = random.vector(dimension)
@@ -56,7 +57,7 @@ final class GraphUnitTests: XCTestCase {
 
     func testSnapshotKeepsItsGraphWhileTheWriterChangesIt() throws {
         let index = try DocumentIndex.open(directory: makeTemporaryDirectory(self), fingerprint: "t", dimension: 8)
-        var random = TestRandom(state: 11)
+        var random = SplitMix64(seed: 11)
         try index.upsert((0..<600).map { DocumentUpsert(id: "d\($0)", vector: random.vector(8)) })
         let scorer = DotScorer(query: random.vector(8))
         let parameters = ApproximateSearchParameters(mode: .paper, entryPoints: 20, ncandidates: 8, maxIter: 8)
@@ -76,7 +77,7 @@ final class GraphUnitTests: XCTestCase {
 
     func testDamagedGraphFileIsRebuiltNotACrash() throws {
         let directory = makeTemporaryDirectory(self)
-        var random = TestRandom(state: 5)
+        var random = SplitMix64(seed: 5)
         let documents = (0..<1500).map { DocumentUpsert(id: "d\($0)", vector: random.vector(16)) }
         var index = try DocumentIndex.open(directory: directory, fingerprint: "t", dimension: 16)
         try index.upsert(documents)

@@ -87,7 +87,7 @@ final class QueryConditionedQNet: DocumentScorer, @unchecked Sendable {
         let d = query.count
         let norm = max(query.reduce(0) { $0 + $1 * $1 }.squareRoot(), .leastNormalMagnitude)
         bias = query.map { $0 * biasNorm / norm }
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         let amplitude = 0.2 * (3 / Float(d)).squareRoot()
         weights = (0..<2).map { _ in
             var weight = [Float](repeating: 0, count: d * d)
