@@ -15,13 +15,15 @@ let commands: [CommandEntry] = [
 
 let overview = """
     usage: hypencoder [--socket PATH] COMMAND [ARGS] [--json]
+           hypencoder --help | --version
 
     Command-line client of the hypencoderd retrieval daemon.
 
     Commands:
     \(commands.map { "  " + $0.name.padding(toLength: 12, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
 
-    Run `hypencoder COMMAND --help` for a command's options.
+    Run `hypencoder COMMAND --help` for a command's options, `hypencoder --version` for the
+    version (the daemon reports its own in `hypencoder status`).
 
     Socket: --socket PATH, else $HYPENCODER_SOCKET, else $XDG_RUNTIME_DIR/hypencoder.sock,
     else /run/hypencoder/hypencoder.sock for root, else /tmp/hypencoder-$UID.sock
@@ -45,6 +47,10 @@ func runClient(_ rawArguments: [String]) -> ExitStatus {
         guard let name = arguments.items.first(where: { !$0.hasPrefix("-") }) else {
             if arguments.flag("--help") || arguments.flag("-h") {
                 Output.line(overview)
+                return .ok
+            }
+            if arguments.flag("--version") {
+                Output.line("hypencoder \(HypencoderVersion.string)")
                 return .ok
             }
             throw ClientError.usage(rawArguments.isEmpty ? overview : "no command given; see hypencoder --help")

@@ -42,7 +42,7 @@ extension ConfigurationLoader {
         }
 
         private func failure(_ expected: String, _ text: String) -> Failure {
-            Failure(description: "\(flag): expected \(expected), got \"\(text.prefix(40))\"")
+            Failure(.usage, "\(flag): expected \(expected), got \"\(text.prefix(40))\"")
         }
     }
 
@@ -123,6 +123,11 @@ extension ConfigurationLoader {
             "",
             "Signals: SIGTERM/SIGINT drain in-flight work, checkpoint the index, remove the socket",
             "and exit 0. SIGHUP reloads the log level and limits.",
+            "Exit status:",
+            "  0   stopped cleanly (SIGTERM/SIGINT, or the exit method after shutdown); --help, --version",
+            "  1   cannot start (model, index or socket; the log says which), or exit without shutdown",
+            "  64  usage error: unknown option, option without its value, bad option value",
+            "  78  config file unreadable, not a JSON object, or with an unknown key or bad value",
             "systemd: Type=notify (READY=1, STATUS=, WATCHDOG=1 via $NOTIFY_SOCKET), socket",
             "activation through LISTEN_FDS/LISTEN_PID (fd 3).",
             "OpenBLAS reads OPENBLAS_CORETYPE when it loads; the chosen kernel is logged at start.",

@@ -76,8 +76,9 @@ public struct DaemonConfiguration: Sendable {
     }
 }
 
-/// The daemon's version, reported by `initialize`, `server/status` and `--version`.
+/// The daemon's version, reported by `initialize`, `server/status` and `--version`: the
+/// product version in HypencoderRPC, so the daemon and `hypencoder --version` always agree.
 public enum DaemonVersion {
     public static let name = "hypencoderd"
-    public static let version = "0.1.0"
+    public static let version = HypencoderVersion.string
 }

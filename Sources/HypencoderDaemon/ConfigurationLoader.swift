@@ -15,8 +15,27 @@ public struct ConfigurationLoader: Sendable {
         case version(String)
     }
 
+    /// Why the configuration was refused, and whose mistake it is: `main` exits with
+    /// `exitStatus`, so a script or systemd can tell a mistyped command line (EX_USAGE, as the
+    /// clients use) from a broken config file (EX_CONFIG).
     public struct Failure: Error, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable {
+            /// An unknown flag, a flag without its value, or a flag value of the wrong type or range.
+            case usage
+            /// The config file cannot be read, is not a JSON object, or has a bad key or value.
+            case configuration
+        }
+
+        public var kind: Kind
         public var description: String
+
+        public init(_ kind: Kind, _ description: String) {
+            self.kind = kind
+            self.description = description
+        }
+
+        /// 64 (EX_USAGE) or 78 (EX_CONFIG) from BSD `sysexits.h`.
+        public var exitStatus: Int32 { kind == .usage ? 64 : 78 }
     }
 
     /// The flags as config-file members, kept so SIGHUP can re-read the file and still let
@@ -35,7 +54,7 @@ public struct ConfigurationLoader: Sendable {
         var index = 0
         func value(for flag: String) throws -> String {
             index += 1
-            guard index < arguments.count else { throw Failure(description: "\(flag) needs a value") }
+            guard index < arguments.count else { throw Failure(.usage, "\(flag) needs a value") }
             return arguments[index]
         }
         while index < arguments.count {
@@ -52,7 +71,7 @@ public struct ConfigurationLoader: Sendable {
             case "--debug-methods": flagValues["debugMethods"] = true
             default:
                 guard let option = Self.options.first(where: { $0.flag == flag }) else {
-                    throw Failure(description: "unknown option \(flag) (see --help)")
+                    throw Failure(.usage, "unknown option \(flag) (see --help)")
                 }
                 let text = try inline ?? value(for: flag)
                 try option.apply(text, &flagValues)
@@ -63,19 +82,27 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// Reads the config file (again) and applies the flags over it. SIGHUP calls this.
+    ///
+    /// The flags are decoded once on their own first, so a bad flag value (`--workers 0`) is
+    /// a usage failure, and anything wrong after the file is laid under them is the file's.
     public func resolve() throws -> DaemonConfiguration {
+        do {
+            _ = try Self.decode(ParamsReader(.object(flagValues), path: "config"))
+        } catch let error as RPCError {
+            throw Failure(.usage, error.message)
+        }
         var merged = JSONObject()
         if let configFile {
             guard let data = FileManager.default.contents(atPath: configFile) else {
-                throw Failure(description: "cannot read config file \(configFile)")
+                throw Failure(.configuration, "cannot read config file \(configFile)")
             }
             do {
                 guard case .object(let object) = try JSONValue.parse(Array(data)) else {
-                    throw Failure(description: "config file \(configFile): expected a JSON object")
+                    throw Failure(.configuration, "config file \(configFile): expected a JSON object")
                 }
                 merged = object
             } catch let error as JSONParseError {
-                throw Failure(description: "config file \(configFile): \(error)")
+                throw Failure(.configuration, "config file \(configFile): \(error)")
             }
         }
         for (key, value) in flagValues {
@@ -96,8 +123,8 @@ public struct ConfigurationLoader: Sendable {
             return configuration
         } catch let error as RPCError {
             throw Failure(
-                description: configFile.map { "\($0): " }.map { $0 + error.message }
-                    ?? error.message)
+                configFile == nil ? .usage : .configuration,
+                configFile.map { "\($0): " }.map { $0 + error.message } ?? error.message)
         }
     }
 

@@ -20,6 +20,10 @@ public final class Services: @unchecked Sendable {
     let modelDirectory: String?
     /// Whether `debug/sleep` is served (`--debug-methods`).
     public var debugMethods = false
+    /// The outermost directory that opening the index created (the index directory itself,
+    /// or a missing parent), nil when it already existed. `abandonStart` removes it, so a
+    /// start that fails on its socket leaves no empty index behind to puzzle the next one.
+    public internal(set) var createdIndexDirectory: String?
 
     /// Server-defined error codes of the daemon (the RPC module reserves -32010).
     public enum Code {
@@ -74,15 +78,18 @@ public final class Services: @unchecked Sendable {
             )
         }
         var index: DocumentIndex?
+        var created: String?
         if let directory = configuration.indexDirectory {
             guard let model else {
                 throw DaemonError.startup("--index needs --model: an index's vectors belong to one model")
             }
+            created = Self.outermostMissingDirectory(of: directory)
             do {
                 index = try DocumentIndex.open(
                     directory: directory, fingerprint: model.fingerprint,
                     dimension: model.documentDimension)
             } catch {
+                if let created { Self.remove(created) }
                 throw DaemonError.startup("cannot open the index in \(directory): \(error)")
             }
             if let index {
@@ -92,7 +99,40 @@ public final class Services: @unchecked Sendable {
         }
         let services = Services(model: model, index: index, modelDirectory: configuration.modelDirectory)
         services.debugMethods = configuration.debugMethods
+        services.createdIndexDirectory = created
         return services
+    }
+
+    /// Undoes a start that never served (the socket could not be taken or bound): closes the
+    /// index and removes the directory this start created for it. An index directory that
+    /// existed before is left exactly as it was: it may hold someone's documents.
+    public func abandonStart() {
+        index?.close()
+        guard let created = createdIndexDirectory else { return }
+        Self.remove(created)
+        createdIndexDirectory = nil
+    }
+
+    /// The first directory on the way to `path` that does not exist (what `mkdir -p` would
+    /// create first, and so the one to remove to undo it), or nil when `path` exists.
+    /// `lstat`, so a symbolic link (even a dangling one) counts as existing and is never removed.
+    static func outermostMissingDirectory(of path: String) -> String? {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            if lstat(current, &info) != 0 { return current }
+        }
+        return nil
+    }
+
+    private static func remove(_ directory: String) {
+        do {
+            try FileManager.default.removeItem(atPath: directory)
+            log.info("removed \(directory), which this failed start had created for the index")
+        } catch {
+            log.warn("could not remove \(directory), created by this failed start: \(error)")
+        }
     }
 
     /// Methods that need a model or an index; the rest are on `Dispatcher.loopMethods`.

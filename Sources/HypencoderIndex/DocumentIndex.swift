@@ -2,7 +2,7 @@ import Foundation
 
 /// A durable, searchable set of documents (id, vector, optional JSON metadata and text).
 ///
-/// Files in the directory (DESIGN.md §4): `MANIFEST` (model fingerprint, dimension, storage,
+/// Files in the directory (DESIGN.md §7): `MANIFEST` (model fingerprint, dimension, storage,
 /// current generation g), `vectors-<g>.bin` + `documents-<g>.bin` (the checkpoint), and
 /// `wal-<g>.log`, `wal-<g+1>.log`… (updates since). Opening loads the checkpoint and replays
 /// the logs. An update returns only after its log record is fsync'ed.

@@ -22,6 +22,18 @@ public struct LogReplayReport: Sendable, Equatable {
     public var truncationReason: String?
 }
 
+extension LogReplayReport: CustomStringConvertible {
+    /// One line for the operator's log: "wal-3.log: 12 records replayed, clean" or
+    /// "wal-3.log: 12 records replayed, 37 bytes cut from the end (torn record: ...)".
+    public var description: String {
+        let name = (path as NSString).lastPathComponent
+        let replayed = "\(name): \(records) record\(records == 1 ? "" : "s") replayed"
+        guard truncatedBytes > 0 else { return replayed + ", clean" }
+        let reason = truncationReason.map { " (\($0))" } ?? ""
+        return replayed + ", \(truncatedBytes) byte\(truncatedBytes == 1 ? "" : "s") cut from the end\(reason)"
+    }
+}
+
 /// An append-only file of checksummed records: `length u32 | CRC32C(payload) u32 | payload`.
 ///
 /// Writers append whole records and call `sync()` once per group (see `CommitQueue`): the

@@ -71,6 +71,21 @@ public final class HypencoderModel: @unchecked Sendable {
         tokenizer.encode(document, maxLength: config.documentMaxLength)
     }
 
+    /// `tokenize(document:)`'s ids, and whether the text went on past the document window
+    /// (`config.documentMaxLength` tokens), so that the model reads only its start.
+    ///
+    /// The index stores a long text whole but encodes what fits; this is how it learns which
+    /// texts were cut, to tell the client. One extra token is asked of the tokenizer: if it
+    /// comes back, there was more than the window. The tokenizer stops reading as soon as it
+    /// has enough, so a 4 MiB text costs about as much as a window-sized one.
+    public func tokenizeReportingTruncation(document: String) -> (ids: [Int32], truncated: Bool) {
+        let window = config.documentMaxLength
+        let longer = tokenizer.encode(document, maxLength: window + 1)
+        guard longer.count > window else { return (longer, false) }
+        // [CLS] + the first window - 2 pieces + [SEP], exactly what `tokenize(document:)` gives.
+        return (Array(longer.prefix(window - 1)) + [tokenizer.sepId], true)
+    }
+
     /// One q-net per query text.
     public func encodeQueries(_ texts: [String]) throws -> [QNet] {
         try encodeQueries(tokenIds: texts.map { tokenize(query: $0) })

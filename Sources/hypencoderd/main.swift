@@ -17,19 +17,29 @@ do {
     case .run(let loaded):
         configuration = loaded
     }
+} catch let failure as ConfigurationLoader.Failure {
+    // 64 for a command-line mistake, 78 for a config-file one (see `--help`).
+    FileHandle.standardError.write(Data("hypencoderd: \(failure)\n".utf8))
+    exit(failure.exitStatus)
 } catch {
     FileHandle.standardError.write(Data("hypencoderd: \(error)\n".utf8))
-    exit(2)
+    exit(78)
 }
 
 Log.shared.level = configuration.logLevel
 do {
     let services = try Services.load(configuration)
     let reloader = loader
-    let server = try Server(
-        configuration: configuration, services: services,
-        reloadConfiguration: { try reloader.resolve() })
-    exit(try server.run())
+    do {
+        let server = try Server(
+            configuration: configuration, services: services,
+            reloadConfiguration: { try reloader.resolve() })
+        // `run` throws only while taking or binding the socket, before anything is served.
+        exit(try server.run())
+    } catch {
+        services.abandonStart()
+        throw error
+    }
 } catch {
     Log.shared.error("cannot start: \(error)")
     exit(1)

@@ -37,6 +37,16 @@ final class ExitStatusTests: XCTestCase {
         }
     }
 
+    func testVersionExits0AndPrintsTheProductVersion() throws {
+        for arguments in [["--version"], ["--socket", "/tmp/hcc-no-daemon-here.sock", "--version"]] {
+            let outcome = try client(arguments)
+            XCTAssertEqual(outcome.status, 0, "\(arguments): \(outcome.stderr)")
+            XCTAssertEqual(outcome.stdout, "hypencoder 0.1.0\n")
+            XCTAssertTrue(outcome.stderr.isEmpty, outcome.stderr)
+        }
+        XCTAssertTrue(try client(["--help"]).stdout.contains("--version"), "the overview mentions it")
+    }
+
     func testNoDaemonExits69AndNamesTheSocket() throws {
         let directory = try ClientTestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -41,6 +41,19 @@ final class ShellClientTests: XCTestCase {
         XCTAssertTrue(absent.stderr.contains("absent.sock"), absent.stderr)
     }
 
+    /// `--help` prints the comment block at the top of the script and nothing of the code
+    /// after it (it once printed a stray `set -uo pipefail`).
+    func testHelpPrintsOnlyTheCommentBlock() throws {
+        for flag in ["--help", "-h"] {
+            let help = try runProcess("/bin/bash", [script, flag])
+            XCTAssertEqual(help.status, 0, help.stderr)
+            XCTAssertTrue(help.stdout.contains("hypencoder-rpc"), help.stdout)
+            let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertFalse(lines.contains { $0.hasPrefix("set -") }, help.stdout)
+            XCTAssertFalse(lines.contains { $0.hasPrefix("#") }, "comment markers are stripped: \(help.stdout)")
+        }
+    }
+
     private func runToolLookup(_ tool: String) -> Bool {
         (try? runProcess("/bin/sh", ["-c", "command -v \(tool)"]).status) == 0
     }

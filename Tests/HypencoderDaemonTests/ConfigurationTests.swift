@@ -63,6 +63,31 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try load(["--model"])) { XCTAssertTrue("\($0)".contains("--model"), "\($0)") }
     }
 
+    /// Command-line mistakes are usage failures (exit 64), config-file ones configuration
+    /// failures (exit 78), even when the file's bad value meets good flags.
+    func testFailuresSayWhoseMistakeItIs() throws {
+        func kind(_ arguments: [String]) -> ConfigurationLoader.Failure.Kind? {
+            do {
+                _ = try load(arguments)
+                return nil
+            } catch {
+                return (error as? ConfigurationLoader.Failure)?.kind
+            }
+        }
+        for arguments in [["--bogus"], ["--workers"], ["--workers", "x"], ["--workers", "0"], ["--log-level", "loud"]] {
+            XCTAssertEqual(kind(arguments), .usage, "\(arguments)")
+        }
+        let file = NSTemporaryDirectory() + "/hypencoderd-config-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(#"{"workers": 0}"#.utf8).write(to: URL(fileURLWithPath: file))
+        XCTAssertEqual(kind(["--config", file]), .configuration)
+        XCTAssertEqual(kind(["--config", file, "--workers", "0"]), .usage, "the flag's own value is wrong")
+        XCTAssertNil(kind(["--config", file, "--workers", "2"]), "a good flag overrides the file's bad value")
+        XCTAssertEqual(kind(["--config", file + ".absent"]), .configuration)
+        XCTAssertEqual(ConfigurationLoader.Failure(.usage, "").exitStatus, 64)
+        XCTAssertEqual(ConfigurationLoader.Failure(.configuration, "").exitStatus, 78)
+    }
+
     func testLatencyHistogramPercentilesAreBucketUpperBounds() {
         var histogram = LatencyHistogram()
         XCTAssertNil(histogram.percentile(0.5))

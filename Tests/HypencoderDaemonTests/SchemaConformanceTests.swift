@@ -96,6 +96,11 @@ final class SchemaConformanceTests: XCTestCase {
                     ["id": "b", "text": "second"],
                 ]
             ], schema: document, methods: methods)
+        // A text longer than the model's window: the result lists it in `truncated`.
+        try check(
+            client, "index/add",
+            ["documents": [["id": "long", "text": .string(String(repeating: "many words ", count: 2_000))]]],
+            schema: document, methods: methods)
         try check(
             client, "search", ["query": "first", "k": 2, "include": ["text", "metadata"]], schema: document, methods: methods)
         try check(
@@ -125,5 +130,12 @@ final class SchemaConformanceTests: XCTestCase {
         let scoreSchema = methods["score"]?["result"]?["schema"] ?? [:]
         XCTAssertFalse(validator.validate(["scores": ["high"]], against: scoreSchema).isEmpty)
         XCTAssertFalse(validator.validate(["scores": [], "extra": 1], against: scoreSchema).isEmpty)
+        let addSchema = methods["index/add"]?["result"]?["schema"] ?? [:]
+        XCTAssertTrue(
+            validator.validate(["added": 1, "updated": 0, "truncated": ["a"], "documentMaxTokens": 128], against: addSchema)
+                .isEmpty)
+        XCTAssertFalse(validator.validate(["added": 1, "updated": 0, "truncated": []], against: addSchema).isEmpty)
+        let queryText: JSONValue = ["$ref": "#/components/schemas/QueryText"]
+        XCTAssertFalse(validator.validate("", against: queryText).isEmpty, "empty texts are outside the schema")
     }
 }

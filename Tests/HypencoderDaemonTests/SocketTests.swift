@@ -33,6 +33,15 @@ final class SocketTests: XCTestCase {
         XCTAssertEqual(try second.waitForExit(), 1)
         XCTAssertTrue(second.log.contains("already listening"), second.log)
         XCTAssertNotNil(try first.connect().result("server/status")["version"], "the first daemon still serves")
+        // A second daemon that got as far as creating its index leaves no empty one behind.
+        try ModelAndIndexTests.requireModel()
+        let newIndex = first.directory + "/second-index"
+        let third = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", newIndex],
+            socketPath: first.socketPath, directory: first.directory, waitForReady: false)
+        XCTAssertEqual(try third.waitForExit(), 1, third.log)
+        XCTAssertTrue(third.log.contains("already listening"), third.log)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: newIndex), "the failed start removed the index it created")
     }
 
     func testOverlongSocketPathIsRefused() throws {
@@ -47,6 +56,46 @@ final class SocketTests: XCTestCase {
             ["--model", ModelAndIndexTests.modelDirectory], socketPath: path, directory: directory, waitForReady: false)
         XCTAssertEqual(try withModel.waitForExit(), 1, withModel.log)
         XCTAssertFalse(withModel.log.contains("Fatal error"), withModel.log)
+    }
+
+    /// A start that fails on its socket removes the index directory it created (with the
+    /// missing parents it made for it), and never one that was there before.
+    func testFailedStartRemovesOnlyTheIndexDirectoryItCreated() throws {
+        try ModelAndIndexTests.requireModel()
+        let directory = try temporaryDirectory()
+        let overlong = directory + "/" + String(repeating: "s", count: 120) + ".sock"
+        let created = directory + "/new"
+        let fresh = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", created + "/index"],
+            socketPath: overlong, directory: directory, waitForReady: false)
+        XCTAssertEqual(try fresh.waitForExit(), 1, fresh.log)
+        XCTAssertTrue(fresh.log.contains("108") || fresh.log.contains("107"), fresh.log)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: created), "neither the index nor its new parent is left: \(fresh.log)")
+
+        let existing = directory + "/kept"
+        try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: false)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: existing + "/notes.txt"))
+        let reused = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", existing],
+            socketPath: overlong, directory: directory, waitForReady: false)
+        XCTAssertEqual(try reused.waitForExit(), 1, reused.log)
+        XCTAssertEqual(try String(contentsOfFile: existing + "/notes.txt", encoding: .utf8), "mine")
+
+        // And an index that works is still there, documents and all, after a failed start.
+        let socket = directory + "/d.sock"
+        let serving = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", existing], socketPath: socket, directory: directory)
+        _ = try serving.connect().result("index/add", ["documents": [["id": "a", "text": "kept"]]])
+        serving.signal(SIGTERM)
+        XCTAssertEqual(try serving.waitForExit(), 0, serving.log)
+        let failed = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", existing],
+            socketPath: overlong, directory: directory, waitForReady: false)
+        XCTAssertEqual(try failed.waitForExit(), 1, failed.log)
+        let again = try DaemonProcess(
+            ["--model", ModelAndIndexTests.modelDirectory, "--index", existing], socketPath: socket, directory: directory)
+        XCTAssertEqual(try again.connect().result("index/stats")["documents"], 1)
     }
 
     func testPeerWithAUidNotAllowedIsRefused() throws {
@@ -76,8 +125,34 @@ final class SocketTests: XCTestCase {
         let config = directory + "/config.json"
         try Data(#"{"limits": {"maxBatchLength": "ten"}}"#.utf8).write(to: URL(fileURLWithPath: config))
         let daemon = try DaemonProcess(["--config", config], directory: directory, waitForReady: false)
-        XCTAssertEqual(try daemon.waitForExit(), 2)
+        XCTAssertEqual(try daemon.waitForExit(), 78, "EX_CONFIG")
         XCTAssertTrue(daemon.log.contains("maxBatchLength"), daemon.log)
+        // Unreadable, or not JSON: also the file's fault.
+        for (name, contents) in [("absent.json", nil), ("broken.json", "{\"workers\": "), ("list.json", "[1]")] {
+            let path = directory + "/" + name
+            if let contents { try Data(contents.utf8).write(to: URL(fileURLWithPath: path)) }
+            let refused = try DaemonProcess(["--config", path], directory: directory, waitForReady: false)
+            XCTAssertEqual(try refused.waitForExit(), 78, "\(name): \(refused.log)")
+            XCTAssertTrue(refused.log.contains(path), refused.log)
+        }
+    }
+
+    /// Command-line mistakes exit 64 (EX_USAGE), as the clients' do, naming the flag.
+    func testUsageErrorsExit64NamingTheFlag() throws {
+        let directory = try temporaryDirectory()
+        for (arguments, named) in [
+            (["--frobnicate"], "--frobnicate"), (["--workers"], "--workers"), (["--workers", "many"], "--workers"),
+            (["--workers", "0"], "workers"), (["--log-level", "loud"], "logLevel"), (["--config"], "--config"),
+        ] {
+            let daemon = try DaemonProcess(arguments, directory: directory, waitForReady: false)
+            XCTAssertEqual(try daemon.waitForExit(), 64, "\(arguments): \(daemon.log)")
+            XCTAssertTrue(daemon.log.contains(named), "\(arguments): \(daemon.log)")
+        }
+        // A bad flag value is the command line's fault even when a config file is given too.
+        let config = directory + "/config.json"
+        try Data(#"{"workers": 1}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let mixed = try DaemonProcess(["--config", config, "--workers", "0"], directory: directory, waitForReady: false)
+        XCTAssertEqual(try mixed.waitForExit(), 64, mixed.log)
     }
 
     private func permissions(_ path: String) throws -> Int {

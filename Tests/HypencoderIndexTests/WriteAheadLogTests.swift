@@ -39,6 +39,19 @@ final class WriteAheadLogTests: XCTestCase {
     private func fileBytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
     private func setBytes(_ bytes: [UInt8], _ path: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
 
+    /// The recovery line the daemon logs at start: the file name, the records, and what was cut.
+    func testReplayReportDescriptionForCleanAndTruncatedLogs() {
+        let clean = LogReplayReport(path: "/var/lib/hypencoder/index/wal-3.log", records: 12, truncatedBytes: 0)
+        XCTAssertEqual(clean.description, "wal-3.log: 12 records replayed, clean")
+        XCTAssertEqual(
+            LogReplayReport(path: "wal-0.log", records: 1, truncatedBytes: 0).description, "wal-0.log: 1 record replayed, clean")
+        let torn = LogReplayReport(path: "/i/wal-3.log", records: 12, truncatedBytes: 37, truncationReason: "torn record")
+        XCTAssertEqual(torn.description, "wal-3.log: 12 records replayed, 37 bytes cut from the end (torn record)")
+        XCTAssertEqual(
+            LogReplayReport(path: "wal-1.log", records: 0, truncatedBytes: 1).description,
+            "wal-1.log: 0 records replayed, 1 byte cut from the end")
+    }
+
     func testCRC32CMatchesTheStandardCheckValue() {
         // The check value published with the CRC-32C definition (RFC 3720 family): "123456789".
         XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)

@@ -27,6 +27,23 @@ final class FacadeTests: XCTestCase {
         XCTAssertEqual(try model.encodeQueries([]).count, 0)
     }
 
+    /// Truncation is reported exactly when the text has more pieces than the window holds,
+    /// and the ids are always those `tokenize(document:)` gives (what the model encodes).
+    func testTokenizeReportingTruncationMatchesTokenizeAndFlagsLongTexts() throws {
+        let model = try HypencoderModel(directory: try Fixtures.model("small2-safetensors"))
+        let window = model.config.documentMaxLength
+        let words = ["cat", "unbelievably", "naïve", "rocket", "[SEP]", "北京", "orbit,", "moon."]
+        for count in [0, 1, window / 2, window - 3, window - 2, window - 1, window, window + 1, 3 * window] {
+            let text = (0..<count).map { words[$0 % words.count] }.joined(separator: " ")
+            let (ids, truncated) = model.tokenizeReportingTruncation(document: text)
+            XCTAssertEqual(ids, model.tokenize(document: text), "\(count) words")
+            XCTAssertEqual(truncated, model.tokenizer.wordPieceIds(text).count > window - 2, "\(count) words")
+            XCTAssertLessThanOrEqual(ids.count, window)
+        }
+        let long = String(repeating: "word ", count: 1 << 20)
+        XCTAssertTrue(model.tokenizeReportingTruncation(document: long).truncated)
+    }
+
     func testManyInputsAcrossInternalBatchesKeepTheirOrder() throws {
         let model = try HypencoderModel(directory: try Fixtures.model("small2-safetensors"))
         var generator = SplitMix64(seed: 5)

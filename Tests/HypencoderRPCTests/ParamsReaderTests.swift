@@ -111,6 +111,24 @@ final class ParamsReaderTests: XCTestCase {
             "params.ids[7]: missing (expected an integer in 0...10)")
     }
 
+    /// Texts for the model: empty and whitespace-only are refused, naming the field; the
+    /// length bound comes first and counts bytes.
+    func testTextRefusesEmptyAndWhitespaceOnly() throws {
+        let params = ParamsReader([
+            "empty": "", "blank": " \t\n\u{00A0}\u{3000}", "ok": "  a  ", "long": "ééé", "number": 3,
+        ])
+        XCTAssertEqual(message { try params["empty"].text(maxLength: 10) }, "params.empty: must not be empty")
+        XCTAssertEqual(
+            message { try params["blank"].text(maxLength: 100) },
+            "params.blank: must not be empty: it holds only whitespace (5 characters)")
+        XCTAssertEqual(try params["ok"].text(maxLength: 5), "  a  ")
+        XCTAssertEqual(
+            message { try params["long"].text(maxLength: 5) },
+            "params.long: string of 6 bytes is longer than the maximum of 5")
+        XCTAssertEqual(message { try params["number"].text(maxLength: 5) }, "params.number: expected a string, got 3")
+        XCTAssertEqual(message { try params["absent"].text(maxLength: 5) }, "params.absent: missing (expected a string)")
+    }
+
     func testDoublesAndBooleans() throws {
         let params = reader(#"{"x": 0.5, "i": 2, "b": true, "n": "no"}"#)
         XCTAssertEqual(try params["x"].double(in: 0...1), 0.5)

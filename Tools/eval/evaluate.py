@@ -2,7 +2,7 @@
 """nDCG@10, MAP and recall@100 (ir-measures 0.4.3) of the default Hypencoder and two baselines.
 
     evaluate.py --model .build/models/hypencoder-default --swift-binary .build-trn/release/hypencoder-model \
-                [--data /work/shared/data] [--out .build/eval] [--systems a,b,...] [--collections x,y,...]
+                [--data Data] [--out .build/eval] [--systems a,b,...] [--collections x,y,...]
 
 Collections: scifact-dev (the held-out 20% of SciFact train claims, Tools/train/beir_data.py,
 ranked against the whole SciFact corpus), cranfield and cisi (qrels/test.tsv; never used in
@@ -74,7 +74,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--swift-binary")
-    parser.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data"))
+    parser.add_argument("--data", default=os.environ.get("HYPENCODER_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Data"))
     parser.add_argument("--out", default=".build/eval")
     parser.add_argument("--cache", default=".build/eval/cache", help="document vector cache (depends on the backbone only)")
     parser.add_argument("--document-vectors", action="append", default=[], metavar="COLLECTION=FILE.npy",

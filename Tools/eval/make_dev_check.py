@@ -2,7 +2,7 @@
 """Writes Models/hypencoder-minilm/dev-check.json, the retrieval fixture of
 Tests/HypencoderModelTests/DefaultModelTests.swift.
 
-    make_dev_check.py --model .build/models/hypencoder-default [--data /work/shared/data/scifact]
+    make_dev_check.py --model .build/models/hypencoder-default [--data Data/scifact]
 
 A test cannot encode the 5183-document SciFact corpus in a debug build, so the check runs on a
 small, hard pool instead: the first QUERIES dev claims (by id order) and, for each, its cited
@@ -34,7 +34,7 @@ MAX_TOKENS = 256
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
-    parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "..", "shared", "data", "scifact"))
+    parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "Data", "scifact"))
     parser.add_argument("--document-vectors", default=".build/train/cache/doc_vectors.npy",
                         help="SciFact document vectors (spot-checked against the reference); only pick the pool")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "..", "Models", "hypencoder-minilm", "dev-check.json"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Embeds the SciFact corpus and its train queries with the real all-MiniLM-L6-v2.
 
-    embed_corpus.py --model .build/models/all-MiniLM-L6-v2 --data /work/shared/data/scifact \
+    embed_corpus.py --model .build/models/all-MiniLM-L6-v2 --data Data/scifact \
                     --out .build/fixtures/scifact-minilm
 
 Writes float32 `.npy` matrices and one id per line:

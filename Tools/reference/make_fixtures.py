@@ -31,7 +31,7 @@ VECTOR_HEAD = 16
 PROBE_HEAD = 8
 MINILM_MAX_LENGTH = 256
 MINILM_FILES = ("config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "tokenizer_config.json")
-DATA_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data"))  # ../shared/data beside the repository
+DATA_DIR = os.environ.get("HYPENCODER_DATA") or os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Data"))  # Data/README.md
 
 
 def f9(x) -> float:

@@ -19,11 +19,12 @@ Outputs, in Tests/Fixtures/tokenizer/:
   pre-tokeniser make of "a" + c + "a", folded into one FNV-1a-64 digest per block of 4096 code points.
   The Swift test recomputes them, so every code point is checked without committing a big table.
 
-The texts are deterministic: hand-written edge cases plus fixed lines of /work/shared/data/*.
+The texts are deterministic: hand-written edge cases plus fixed lines of the collections in Data/ (Data/README.md).
 """
 import argparse
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -36,7 +37,7 @@ from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegac
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_LENGTHS = [3, 16, 512]
-DATA = REPO.parent / "shared" / "data"  # ../shared/data beside the repository
+DATA = Path(os.environ.get("HYPENCODER_DATA") or REPO / "Data")  # Data/README.md
 BLOCK = 4096
 
 
@@ -241,7 +242,7 @@ def vocab_file_cases(tmp_dir):
 
 
 def corpus_cases():
-    """About 60 texts taken deterministically from the shared BEIR collections."""
+    """About 60 texts taken deterministically from the BEIR collections in Data/."""
     cases = []
     for dataset in ["scifact", "cranfield", "cisi"]:
         for kind, count in [("corpus", 12), ("queries", 8)]:

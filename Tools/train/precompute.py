@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Caches everything the head trainer needs from the frozen MiniLM backbone, once.
 
-    precompute.py --backbone .build/models/all-MiniLM-L6-v2 --data /work/shared/data/scifact \
+    precompute.py --backbone .build/models/all-MiniLM-L6-v2 --data Data/scifact \
                   --out .build/train/cache [--reuse-corpus .build/fixtures/scifact-minilm]
 
 Writes (numpy .npy; states float16, zero past each row's length):

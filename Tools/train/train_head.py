@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the default Hypencoder head on the frozen MiniLM backbone (cache from precompute.py).
 
-    train_head.py --cache .build/train/cache --data /work/shared/data/scifact \
+    train_head.py --cache .build/train/cache --data Data/scifact \
                   --out Models/hypencoder-minilm --steps 1000 --lr 5e-5 [--batch 48] [--seed 20261125]
 
 Data (nothing from Cranfield or CISI, which are evaluation sets):

@@ -13,10 +13,14 @@ enum AddCommand: Command {
           {"id": "d1", "text": "...", "vector": [...] | "base64", "metadata": {...}}
         (text, vector or both) or a BEIR corpus line {"_id": "d1", "title": "...", "text": "..."}
         (indexed as title + " " + text). Blank lines are skipped; a document whose id is
-        already stored is replaced. Use - for stdin.
+        already stored is replaced. Use - for stdin. A text longer than the model's window is
+        stored whole and encoded from its start; a line on stderr lists such documents.
+        If the daemon refuses a batch, the error names the file line and id, and says which
+        lines are indexed and durable and which are not (resend those).
           --batch-size N   documents per request (1-10000, default 64)
           --quiet          no progress on stderr (a bar on a terminal, else a line per 10%)
-          --json           print {"documents", "added", "updated"} as JSON
+          --json           print {"documents", "added", "updated"} as JSON (and "truncated",
+                           the number of texts longer than the window, when there are any)
         """
 
     static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
@@ -29,11 +33,14 @@ enum AddCommand: Command {
         uploader.batchSize = batchSize
         uploader.showProgress = !quiet
         let totals = try uploader.upload(path: path)
+        for notice in totals.notices { Output.error("hypencoder: \(notice)") }
         if json {
-            return Output.json([
+            var result: JSONObject = [
                 "documents": .integer(Int64(totals.documents)),
                 "added": .integer(Int64(totals.added)), "updated": .integer(Int64(totals.updated)),
-            ])
+            ]
+            if totals.truncated > 0 { result["truncated"] = .integer(Int64(totals.truncated)) }
+            return Output.json(.object(result))
         }
         Output.line("\(totals.documents) documents: \(totals.added) added, \(totals.updated) updated")
     }

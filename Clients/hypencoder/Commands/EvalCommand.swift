@@ -50,7 +50,8 @@ enum EvalCommand: Command {
             var uploader = DocumentUploader(connection: connection)
             uploader.batchSize = batchSize
             uploader.showProgress = !quiet
-            _ = try uploader.upload(path: collection.corpusPath, title: "eval: indexing")
+            let totals = try uploader.upload(path: collection.corpusPath, title: "eval: indexing")
+            for notice in totals.notices { Output.error("hypencoder: eval: \(notice)") }
         }
 
         var runs: [String: [RankedDocument]] = [:]

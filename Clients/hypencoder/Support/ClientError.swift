@@ -27,7 +27,10 @@ struct ClientError: Error, CustomStringConvertible {
     var status: ExitStatus
     var message: String
     /// The JSON-RPC error code when the daemon refused the request.
-    var rpcCode: Int?
+    var rpcCode: Int? { rpcError?.code }
+    /// The daemon's error as it came, so a caller can re-tell it in its own terms (the
+    /// uploader names the file line behind `params.documents[N]`).
+    var rpcError: RPCError?
 
     init(_ status: ExitStatus, _ message: String) {
         self.status = status
@@ -45,7 +48,7 @@ struct ClientError: Error, CustomStringConvertible {
         var text = "\(method): \(error.message) (code \(error.code))"
         if let data = error.data, !data.isNull { text += " \(data.serializedString())" }
         var failure = ClientError(.rpcError, text)
-        failure.rpcCode = error.code
+        failure.rpcError = error
         return failure
     }
 }

@@ -10,9 +10,22 @@ import HypencoderRPC
 ///   when empty.
 ///
 /// Other members are ignored (BEIR files carry extras such as an empty `metadata`).
+///
+/// A BEIR document whose title and text are both empty (Cranfield has two) is skipped rather
+/// than refused: a published collection must index as it is, and the caller says which ids
+/// it skipped. In Hypencoder's own shape an empty text is the user's mistake and the daemon
+/// refuses it, naming the line.
 enum DocumentSource {
-    static func document(fromLine bytes: [UInt8], at location: String) throws -> JSONValue? {
-        if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return nil }  // blank line
+    enum Line {
+        /// An empty or whitespace-only line.
+        case blank
+        case document(JSONValue)
+        /// A BEIR document with neither title nor text: nothing to encode.
+        case skippedWithoutText(id: String)
+    }
+
+    static func document(fromLine bytes: [UInt8], at location: String) throws -> Line {
+        if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return .blank }
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch {
             throw ClientError.data("\(location): not valid JSON: \(error)")
@@ -22,10 +35,14 @@ enum DocumentSource {
         }
         var document = JSONObject()
         let id = try identifier(object, at: location)
+        let isBEIR = object["id"] == nil && object["_id"] != nil
         document["id"] = .string(id)
         var text = try optionalString(object, "text", at: location)
         if let title = try optionalString(object, "title", at: location), !title.isEmpty {
             text = text.map { title + " " + $0 } ?? title
+        }
+        if isBEIR, object["vector"] == nil, text?.allSatisfy(\.isWhitespace) ?? true {
+            return .skippedWithoutText(id: id)
         }
         if let text { document["text"] = .string(text) }
         if let vector = object["vector"], !vector.isNull {
@@ -42,7 +59,7 @@ enum DocumentSource {
         guard document["text"] != nil || document["vector"] != nil else {
             throw ClientError.data("\(location): document \"\(id)\" has neither \"text\" nor \"vector\"")
         }
-        return .object(document)
+        return .document(.object(document))
     }
 
     /// `id`, or BEIR's `_id`; integers are accepted and written as text.

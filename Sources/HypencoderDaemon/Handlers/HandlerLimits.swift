@@ -5,8 +5,11 @@ import HypencoderRPC
 /// Per-request bounds the method handlers enforce with `ParamsReader`, so one request
 /// cannot ask for unbounded work or memory; each refusal names the field and the bound.
 enum HandlerLimits {
-    /// Longest query or document text, in UTF-8 bytes (the tokenizer truncates far below
-    /// this; the bound is about memory and tokenizer time).
+    /// Longest text of a query, or of a document only encoded or scored (`encode/documents`,
+    /// `score`), in UTF-8 bytes: the model reads only its window, so the bound is about memory
+    /// and tokenizer time. `index/add` instead takes texts up to the index's own
+    /// `IndexLimits.maxTextBytes` (4 MiB), because it stores them whole: a client that wants a
+    /// long document kept and found should not have to cut it to the model's window first.
     static let maxTextBytes = 1 << 20
     /// Most texts in one `encode/documents` call.
     static let maxTextsPerCall = 1_024
@@ -64,20 +67,35 @@ func encodeDocumentsInChunks(
     _ texts: [String], model: HypencoderModel, context: RequestContext,
     action: String = "encoded"
 ) throws -> [[Float]] {
+    try encodeInChunks(texts, context: context, action: action) { try model.encodeDocuments($0) }
+}
+
+/// Document token sequences (already `[CLS] … [SEP]` and within the window) encoded in
+/// chunks, as `encodeDocumentsInChunks` does for texts.
+func encodeDocumentsInChunks(
+    tokenIds: [[Int32]], model: HypencoderModel, context: RequestContext,
+    action: String = "encoded"
+) throws -> [[Float]] {
+    try encodeInChunks(tokenIds, context: context, action: action) { try model.encodeDocuments(tokenIds: $0) }
+}
+
+private func encodeInChunks<Input>(
+    _ inputs: [Input], context: RequestContext, action: String, _ encode: ([Input]) throws -> [[Float]]
+) throws -> [[Float]] {
     var vectors: [[Float]] = []
-    vectors.reserveCapacity(texts.count)
+    vectors.reserveCapacity(inputs.count)
     var start = 0
-    while start < texts.count {
+    while start < inputs.count {
         try context.checkCancelled()
-        let end = min(texts.count, start + HandlerLimits.encodeChunk)
+        let end = min(inputs.count, start + HandlerLimits.encodeChunk)
         do {
-            vectors += try model.encodeDocuments(Array(texts[start..<end]))
+            vectors += try encode(Array(inputs[start..<end]))
         } catch {
             throw RPCError.model(error)
         }
         start = end
-        if texts.count > HandlerLimits.encodeChunk {
-            context.report("\(action) \(start) of \(texts.count) documents", percentage: start * 100 / texts.count)
+        if inputs.count > HandlerLimits.encodeChunk {
+            context.report("\(action) \(start) of \(inputs.count) documents", percentage: start * 100 / inputs.count)
         }
     }
     return vectors

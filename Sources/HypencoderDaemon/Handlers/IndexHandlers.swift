@@ -65,7 +65,7 @@ struct IndexHandlers {
     /// `elapsedMs` covers encoding the query and the search itself (not queueing or I/O).
     static func search(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
         try params.object(allowedKeys: ["query", "k", "mode", "params", "include", "workDoneToken"])
-        let query = try params["query"].string(maxLength: HandlerLimits.maxTextBytes)
+        let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
         let mode = try params["mode"].choice(["exact", "approximate"], default: "exact")
         let graphParameters = try approximateParameters(params["params"], mode: mode)
@@ -131,7 +131,13 @@ struct IndexHandlers {
             seed: UInt64(try reader["seed"].int(in: 0...Int(Int32.max), default: Int(defaults.seed))))
     }
 
-    /// `{documents: [{id, text? | vector?, metadata?}]}` → `{added, updated}` once durable.
+    /// `{documents: [{id, text? | vector?, metadata?}]}` → `{added, updated, truncated?,
+    /// documentMaxTokens?}` once durable.
+    ///
+    /// A text may be as long as the index stores (`IndexLimits.maxTextBytes`), longer than the
+    /// model's window: it is stored whole and encoded from its first `documentMaxLength`
+    /// tokens, and its id is listed in `truncated` (with the window as `documentMaxTokens`),
+    /// so a client that only wants it indexed is told rather than refused.
     static func add(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
         try params.object(allowedKeys: ["documents", "workDoneToken"])
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
@@ -146,7 +152,7 @@ struct IndexHandlers {
         var pending: [Pending] = try documents.map { document in
             try document.object(allowedKeys: ["id", "text", "vector", "metadata"])
             let id = try document["id"].string(maxLength: index.options.limits.maxIDBytes, allowEmpty: false)
-            let text = document["text"].isGiven ? try document["text"].string(maxLength: HandlerLimits.maxTextBytes) : nil
+            let text = document["text"].isGiven ? try document["text"].text(maxLength: index.options.limits.maxTextBytes) : nil
             let vector = document["vector"].isGiven ? try document["vector"].floatVector(count: index.dimension) : nil
             guard text != nil || vector != nil else {
                 throw document.error("expected \"text\" (to encode) or \"vector\" (already encoded)")
@@ -163,13 +169,24 @@ struct IndexHandlers {
             return Pending(id: id, text: text, vector: vector, metadata: metadata)
         }
         let toEncode = pending.indices.filter { pending[$0].vector == nil }
-        let vectors = try encodeDocumentsInChunks(toEncode.compactMap { pending[$0].text }, model: model, context: context)
+        var truncated: [String] = []
+        let tokenIds = toEncode.map { slot -> [Int32] in
+            let (ids, cut) = model.tokenizeReportingTruncation(document: pending[slot].text ?? "")
+            if cut { truncated.append(pending[slot].id) }
+            return ids
+        }
+        let vectors = try encodeDocumentsInChunks(tokenIds: tokenIds, model: model, context: context)
         for (slot, vector) in zip(toEncode, vectors) { pending[slot].vector = vector }
         try context.checkCancelled()  // last point where stopping leaves the index untouched
         let upserts = pending.map { DocumentUpsert(id: $0.id, vector: $0.vector ?? [], metadata: $0.metadata, text: $0.text) }
         let counts: UpdateCounts
         do { counts = try index.upsert(upserts) } catch { throw RPCError.index(error) }
-        return ["added": .integer(Int64(counts.added)), "updated": .integer(Int64(counts.updated))]
+        var result: JSONObject = ["added": .integer(Int64(counts.added)), "updated": .integer(Int64(counts.updated))]
+        if !truncated.isEmpty {
+            result["truncated"] = .array(truncated.map { .string($0) })
+            result["documentMaxTokens"] = .integer(Int64(model.config.documentMaxLength))
+        }
+        return .object(result)
     }
 
     // MARK: Helpers

@@ -22,7 +22,7 @@ struct ModelHandlers {
     /// `{text, includeWeights?}` → the q-net's shape, and its weights (base64 float32) if asked.
     static func encodeQuery(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
         try params.object(allowedKeys: ["text", "includeWeights", "workDoneToken"])
-        let text = try params["text"].string(maxLength: HandlerLimits.maxTextBytes)
+        let text = try params["text"].text(maxLength: HandlerLimits.maxTextBytes)
         let includeWeights = try params["includeWeights"].bool(default: false)
         let model = try services.requireModel()
         try context.checkCancelled()
@@ -64,7 +64,7 @@ struct ModelHandlers {
     static func encodeDocuments(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
         try params.object(allowedKeys: ["texts", "encoding", "workDoneToken"])
         let texts = try params["texts"].array(count: 1...HandlerLimits.maxTextsPerCall)
-            .map { try $0.string(maxLength: HandlerLimits.maxTextBytes) }
+            .map { try $0.text(maxLength: HandlerLimits.maxTextBytes) }
         let encoding = try params["encoding"].choice(["array", "base64"], default: "array")
         let model = try services.requireModel()
         let vectors = try encodeDocumentsInChunks(texts, model: model, context: context)
@@ -79,7 +79,7 @@ struct ModelHandlers {
     /// order; `null` for an `id` the index does not hold.
     static func score(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
         try params.object(allowedKeys: ["query", "documents", "workDoneToken"])
-        let query = try params["query"].string(maxLength: HandlerLimits.maxTextBytes)
+        let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
         let model = try services.requireModel()
         let dimension = model.documentDimension
@@ -97,7 +97,7 @@ struct ModelHandlers {
             }
             switch given[0] {
             case "id": return .id(try document["id"].string(maxLength: 1024, allowEmpty: false))
-            case "text": return .text(try document["text"].string(maxLength: HandlerLimits.maxTextBytes))
+            case "text": return .text(try document["text"].text(maxLength: HandlerLimits.maxTextBytes))
             default: return .vector(try document["vector"].floatVector(count: dimension))
             }
         }

@@ -125,6 +125,20 @@ public struct ParamsReader: Sendable {
         isGiven ? try string(maxLength: maxLength) : fallback
     }
 
+    /// A text for the model to read (a query, a document): a string of at most `maxLength`
+    /// bytes of UTF-8 that is neither empty nor only whitespace. Such a text tokenizes to
+    /// nothing but `[CLS] [SEP]`, so every empty text would get the same vector or q-net:
+    /// almost always a client bug (an unset field, a failed extraction) that is better
+    /// refused, naming the field, than indexed as a document that matches nothing in particular.
+    public func text(maxLength: Int) throws -> String {
+        let text = try string(maxLength: maxLength)
+        if text.isEmpty { throw error("must not be empty") }
+        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
+            throw error("must not be empty: it holds only whitespace (\(text.unicodeScalars.count) characters)")
+        }
+        return text
+    }
+
     /// One of a fixed set of strings (an enumeration such as `"exact"` / `"approximate"`).
     public func choice(_ allowed: [String]) throws -> String {
         let text = try required("one of \(quoted(allowed))") { $0.stringValue }
