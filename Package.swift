@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
 //   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel
-//   HypencoderIndex → HypencoderModel → CBLAS
+//   HypencoderModel → CBLAS, HypencoderWeights, HypencoderTokenizer, SeededRandom
+//   HypencoderIndex → SeededRandom (it sees the model only through its DocumentScorer protocol)
 //   Clients/hypencoder → HypencoderRPC only (no BLAS, no model)
 import PackageDescription
 
@@ -30,6 +31,10 @@ let package = Package(
         .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
         .systemLibrary(name: "CUV", path: "Sources/CUV"),
 
+        // Leaf: the one seeded generator shared by the index, the model, tests and benchmarks.
+        .target(
+            name: "SeededRandom"
+        ),
         .target(
             name: "HypencoderWeights",
             swiftSettings: numericSettings
@@ -39,12 +44,12 @@ let package = Package(
         ),
         .target(
             name: "HypencoderModel",
-            dependencies: ["CBLAS", "HypencoderWeights", "HypencoderTokenizer"],
+            dependencies: ["CBLAS", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom"],
             swiftSettings: numericSettings
         ),
         .target(
             name: "HypencoderIndex",
-            dependencies: ["HypencoderModel"],
+            dependencies: ["SeededRandom"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -92,7 +97,7 @@ let package = Package(
 
         .executableTarget(
             name: "IndexCrashWriter",
-            dependencies: ["HypencoderIndex"],
+            dependencies: ["HypencoderIndex", "SeededRandom"],
             path: "Tests/IndexCrashWriter"
         ),
         .testTarget(
@@ -109,7 +114,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HypencoderIndexTests",
-            dependencies: ["HypencoderIndex", "IndexCrashWriter"],
+            // The model only for the graph tests' real q-nets over SciFact vectors.
+            dependencies: ["HypencoderIndex", "HypencoderModel", "SeededRandom", "IndexCrashWriter"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -1,5 +1,5 @@
 import Foundation
-import HypencoderModel
+import SeededRandom
 import XCTest
 
 @testable import HypencoderIndex

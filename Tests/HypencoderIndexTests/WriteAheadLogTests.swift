@@ -1,4 +1,4 @@
-import HypencoderModel
+import SeededRandom
 import XCTest
 
 @testable import HypencoderIndex

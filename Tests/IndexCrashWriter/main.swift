@@ -13,7 +13,7 @@
 // The stream lives here, in one place, so the test never re-implements it.
 import Foundation
 import HypencoderIndex
-import HypencoderModel
+import SeededRandom
 
 let dimension = 4
 let fingerprint = "crash-writer-model"

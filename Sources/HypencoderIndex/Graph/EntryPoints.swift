@@ -1,4 +1,4 @@
-import HypencoderModel
+import SeededRandom
 
 /// Where a graph search starts.
 ///

@@ -1,5 +1,8 @@
 /// A small, fast, seedable generator (Steele, Lea, Flood 2014), for checks and tests that
 /// must produce the same numbers on every machine.
+///
+/// Its own leaf module so that the index (graph entry points), the model (the BLAS kernel
+/// check), tests and benchmarks share one generator without the index linking the model.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
