@@ -1,9 +1,13 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
-//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel
+//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel, CommandLineOptions
 //   HypencoderModel → CBLAS, HypencoderWeights, HypencoderTokenizer, SeededRandom
-//   HypencoderIndex → SeededRandom (it sees the model only through its DocumentScorer protocol)
-//   Clients/hypencoder → HypencoderRPC only (no BLAS, no model)
+//   HypencoderWeights → TensorFiles
+//   HypencoderIndex → SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
+//   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
+//   Clients/hypencoder → HypencoderRPC, CommandLineOptions only (no BLAS, no model)
+//   CommandLineOptions: leaf (the option tables that parse argv and render --help for all three)
+//   TensorFiles: leaf (mmap, .npy and safetensors headers, f16/bf16 conversion for weights and index)
 import PackageDescription
 
 /// Release builds of the numeric code drop bounds checks in the hot loops; debug keeps them.
@@ -35,12 +39,23 @@ let package = Package(
         .target(
             name: "SeededRandom"
         ),
+        // Leaf: the one copy of each file-format utility (mmap, .npy and safetensors headers,
+        // half floats) that the weight loader and the index's import share.
+        .target(
+            name: "TensorFiles",
+            swiftSettings: numericSettings
+        ),
         .target(
             name: "HypencoderWeights",
+            dependencies: ["TensorFiles"],
             swiftSettings: numericSettings
         ),
         .target(
             name: "HypencoderTokenizer"
+        ),
+        // Leaf: one declarative option table for the three executables' parsing and --help.
+        .target(
+            name: "CommandLineOptions"
         ),
         .target(
             name: "HypencoderModel",
@@ -49,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "HypencoderIndex",
-            dependencies: ["SeededRandom"],
+            dependencies: ["SeededRandom", "TensorFiles"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -61,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "HypencoderDaemon",
-            dependencies: ["CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel"]
+            dependencies: ["CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel", "CommandLineOptions"]
         ),
         .executableTarget(
             name: "hypencoderd",
@@ -69,12 +84,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "hypencoder-model",
-            dependencies: ["HypencoderModel"],
+            // HypencoderRPC for the one BEIR reader `hypencoder eval` uses too.
+            dependencies: ["HypencoderModel", "HypencoderRPC", "CommandLineOptions"],
             swiftSettings: numericSettings
         ),
         .executableTarget(
             name: "hypencoder",
-            dependencies: ["HypencoderRPC"],
+            dependencies: ["HypencoderRPC", "CommandLineOptions"],
             path: "Clients/hypencoder"
         ),
         .executableTarget(
@@ -105,6 +121,10 @@ let package = Package(
             dependencies: ["HypencoderModel"]
         ),
         .testTarget(
+            name: "TensorFilesTests",
+            dependencies: ["TensorFiles"]
+        ),
+        .testTarget(
             name: "HypencoderWeightsTests",
             dependencies: ["HypencoderWeights"]
         ),
@@ -115,20 +135,35 @@ let package = Package(
         .testTarget(
             name: "HypencoderIndexTests",
             // The model only for the graph tests' real q-nets over SciFact vectors.
-            dependencies: ["HypencoderIndex", "HypencoderModel", "SeededRandom", "IndexCrashWriter"],
+            dependencies: ["HypencoderIndex", "HypencoderModel", "SeededRandom", "IndexCrashWriter", "TensorFiles"],
             exclude: ["Fixtures"]
+        ),
+        // What the daemon and client tests share: product lookup, temporary directories, a
+        // real daemon per test, child processes, the shared RPCClient's test-only abilities.
+        .target(
+            name: "HypencoderTestSupport",
+            dependencies: ["HypencoderRPC"],
+            path: "Tests/HypencoderTestSupport"
         ),
         .testTarget(
             name: "HypencoderDaemonTests",
-            dependencies: ["HypencoderDaemon", "HypencoderRPC", "hypencoderd"]
+            dependencies: ["HypencoderDaemon", "HypencoderRPC", "HypencoderTestSupport", "hypencoderd"]
         ),
         .testTarget(
             name: "HypencoderClientTests",
-            dependencies: ["HypencoderRPC", "hypencoder", "hypencoderd"]
+            // hypencoder-model for the test that `rank` and `eval` read a collection alike;
+            // CommandLineOptions for the tests of the two tools' option tables.
+            dependencies: [
+                "HypencoderRPC", "HypencoderTestSupport", "hypencoder", "hypencoderd", "hypencoder-model", "CommandLineOptions",
+            ]
         ),
         .testTarget(
             name: "HypencoderRPCTests",
             dependencies: ["HypencoderRPC"]
+        ),
+        .testTarget(
+            name: "CommandLineOptionsTests",
+            dependencies: ["CommandLineOptions"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -50,21 +50,25 @@ configuration.socketPath = directory + "/d.sock"
 configuration.logLevel = .warn
 configuration.limits.maxInFlightPerConnection = 100_000
 Log.shared.level = .warn
-let services: Services
-do { services = try Services.load(configuration) } catch {
+let modelAndIndex: ModelAndIndex
+do { modelAndIndex = try ModelAndIndex.load(configuration) } catch {
     fail("\(error) (build the test models with Scripts/make-test-models)")
 }
-guard let model = services.model, let index = services.index else { fail("no model or index") }
+guard let model = modelAndIndex.model, let index = modelAndIndex.index else { fail("no model or index") }
 // The thread that makes the Server is its loop thread, so both happen on this one.
 Thread.detachNewThread {
     do {
-        let server = try Server(configuration: configuration, services: services, reloadConfiguration: { configuration })
+        let server = try Server(
+            configuration: configuration, modelAndIndex: modelAndIndex, reloadConfiguration: { configuration })
         _ = try server.run()
     } catch { fail("\(error)") }
 }
-@Sendable func connect(_ framing: Framing = .newlineDelimited) -> BenchmarkClient {
+@Sendable func connect(_ framing: Framing = .newlineDelimited) -> RPCClient {
     for _ in 0..<2_000 {
-        if let client = try? BenchmarkClient(path: configuration.socketPath, framing: framing) { return client }
+        if let client = try? RPCClient(path: configuration.socketPath, framing: framing) {
+            client.onNotification = { _ in }  // the progress of the writer's index/add
+            return client
+        }
         usleep(5_000)
     }
     fail("the daemon did not start listening on \(configuration.socketPath)")
@@ -74,7 +78,7 @@ print(
         + "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds) s per figure")
 
 /// Runs `clients` threads, each calling `body` with its own connection until the time is up.
-func load(clients: Int, framing: Framing, _ body: @escaping (BenchmarkClient) throws -> Void) -> (Samples, Double) {
+func load(clients: Int, framing: Framing, _ body: @escaping (RPCClient) throws -> Void) -> (Samples, Double) {
     let all = SampleCollector()
     let group = DispatchGroup()
     let deadline = Date().addingTimeInterval(seconds)
@@ -100,7 +104,7 @@ func load(clients: Int, framing: Framing, _ body: @escaping (BenchmarkClient) th
 print("\n1. server/status round trip")
 for framing in [Framing.newlineDelimited, .contentLength] {
     for clients in [1, 16] {
-        let (samples, rate) = load(clients: clients, framing: framing) { try $0.call("server/status") }
+        let (samples, rate) = load(clients: clients, framing: framing) { try $0.result("server/status") }
         print(
             "   \(framing == .newlineDelimited ? "NDJSON        " : "Content-Length"), \(clients) client(s): "
                 + "\(samples.summary), \(Int(rate)) requests/s")
@@ -121,7 +125,7 @@ while added < documentCount {
     let batch = (added..<min(documentCount, added + 256)).map {
         JSONValue.object(["id": .string("d\($0)"), "text": .string(text($0))])
     }
-    do { try setup.call("index/add", ["documents": .array(batch)]) } catch { fail("\(error)") }
+    do { try setup.result("index/add", ["documents": .array(batch)]) } catch { fail("\(error)") }
     added += batch.count
 }
 
@@ -130,7 +134,7 @@ while added < documentCount {
 print("\n2. search (k=10, \(documentCount) documents): socket against in process")
 let query = "a quiet library by the river in spring"
 let (socketSearch, _) = load(clients: 1, framing: .newlineDelimited) {
-    try $0.call("search", ["query": .string(query), "k": 10])
+    try $0.result("search", ["query": .string(query), "k": 10])
 }
 var inProcess = Samples()
 let inProcessDeadline = Date().addingTimeInterval(seconds)
@@ -152,7 +156,7 @@ let texts: [JSONValue] = (0..<64).map { .string(text($0)) }
 for encoding in ["array", "base64"] {
     var bytes = 0
     let (samples, _) = load(clients: 1, framing: .newlineDelimited) {
-        let result = try $0.call("encode/documents", ["texts": .array(texts), "encoding": .string(encoding)])
+        let result = try $0.result("encode/documents", ["texts": .array(texts), "encoding": .string(encoding)])
         bytes = result.serialized().count
     }
     print("   encode/documents, 64 texts, \(encoding): \(samples.summary), reply \(bytes) bytes")
@@ -169,7 +173,7 @@ for encoding in ["array", "base64"] {
                 "vector": encoding == "base64" ? .string(Float32Base64.encode(vector)) : .float32Array(vector),
             ]
         }
-        try client.call("index/add", ["documents": .array(documents)])
+        try client.result("index/add", ["documents": .array(documents)])
     }
     print("   index/add, 256 vectors, \(encoding): \(samples.summary)")
 }
@@ -177,7 +181,7 @@ for encoding in ["array", "base64"] {
 // MARK: 4. search while a long index/add runs
 
 print("\n4. search p99 while a long index/add with progress runs")
-let (idle, _) = load(clients: 1, framing: .newlineDelimited) { try $0.call("search", ["query": .string(query), "k": 10]) }
+let (idle, _) = load(clients: 1, framing: .newlineDelimited) { try $0.result("search", ["query": .string(query), "k": 10]) }
 let writer = connect()
 let busy = DispatchGroup()
 busy.enter()
@@ -189,11 +193,11 @@ Thread.detachNewThread {
         let batch: [JSONValue] = (0..<512).map {
             .object(["id": .string("long\(round)-\($0)"), "text": .string(text($0 + round))])
         }
-        do { try writer.call("index/add", ["documents": .array(batch), "workDoneToken": "bench"]) } catch { fail("\(error)") }
+        do { try writer.result("index/add", ["documents": .array(batch), "workDoneToken": "bench"]) } catch { fail("\(error)") }
     }
     busy.leave()
 }
-let (underLoad, _) = load(clients: 1, framing: .newlineDelimited) { try $0.call("search", ["query": .string(query), "k": 10]) }
+let (underLoad, _) = load(clients: 1, framing: .newlineDelimited) { try $0.result("search", ["query": .string(query), "k": 10]) }
 writerStop = true
 busy.wait()
 print("   idle:         \(idle.summary)")

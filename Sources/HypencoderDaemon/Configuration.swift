@@ -62,17 +62,14 @@ public struct DaemonConfiguration: Sendable {
 
     public init() {}
 
-    /// `$XDG_RUNTIME_DIR/hypencoder.sock` (a user session, or systemd's RuntimeDirectory=
-    /// for a user unit), else `/run/hypencoder/hypencoder.sock` for root (the system unit's
-    /// RuntimeDirectory=hypencoder), else `/tmp/hypencoder-$UID.sock`.
+    /// The socket when `--socket` is not given: `SocketPath.default` in HypencoderRPC
+    /// (`$XDG_RUNTIME_DIR/hypencoder.sock`, else `/run/hypencoder/hypencoder.sock` for
+    /// root, else `/tmp/hypencoder-$UID.sock`), the very function the clients fall back on,
+    /// so daemon and clients cannot disagree about it.
     public static func defaultSocketPath(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String {
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
-            return runtime.hasSuffix("/") ? runtime + "hypencoder.sock" : runtime + "/hypencoder.sock"
-        }
-        if getuid() == 0 { return "/run/hypencoder/hypencoder.sock" }
-        return "/tmp/hypencoder-\(getuid()).sock"
+        SocketPath.default(environment: environment)
     }
 }
 

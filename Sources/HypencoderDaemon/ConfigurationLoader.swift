@@ -1,3 +1,4 @@
+import CommandLineOptions
 import Foundation
 import HypencoderRPC
 
@@ -49,34 +50,23 @@ public struct ConfigurationLoader: Sendable {
         self.environment = environment
     }
 
-    /// Parses `arguments` (without the program name) and loads the config file they name.
+    /// Parses `arguments` (without the program name) with `commandLine` and loads the config
+    /// file they name. The flags are applied left to right, so a repeated one's last value
+    /// wins and `--allow-uid` lists accumulate.
     public mutating func load(arguments: [String]) throws -> Outcome {
-        var index = 0
-        func value(for flag: String) throws -> String {
-            index += 1
-            guard index < arguments.count else { throw Failure(.usage, "\(flag) needs a value") }
-            return arguments[index]
+        let parsed: ParsedArguments
+        do {
+            parsed = try Self.commandLine.parse(arguments)
+        } catch let error as UsageError {
+            throw Failure(.usage, "\(error.message) (see --help)")
         }
-        while index < arguments.count {
-            var flag = arguments[index]
-            var inline: String?
-            if flag.hasPrefix("--"), let eq = flag.firstIndex(of: "=") {
-                inline = String(flag[flag.index(after: eq)...])
-                flag = String(flag[..<eq])
-            }
-            switch flag {
-            case "--help", "-h": return .help(Self.helpText)
-            case "--version": return .version("\(DaemonVersion.name) \(DaemonVersion.version)")
-            case "--config": configFile = try inline ?? value(for: flag)
-            case "--debug-methods": flagValues["debugMethods"] = true
-            default:
-                guard let option = Self.options.first(where: { $0.flag == flag }) else {
-                    throw Failure(.usage, "unknown option \(flag) (see --help)")
-                }
-                let text = try inline ?? value(for: flag)
-                try option.apply(text, &flagValues)
-            }
-            index += 1
+        if parsed.flag("--help") { return .help(Self.helpText) }
+        if parsed.flag("--version") { return .version("\(DaemonVersion.name) \(DaemonVersion.version)") }
+        configFile = parsed.value("--config")
+        if parsed.flag("--debug-methods") { flagValues["debugMethods"] = true }
+        for given in parsed.occurrences {
+            guard let flag = Self.options.first(where: { $0.flag == given.name }), let text = given.value else { continue }
+            flag.apply(text, &flagValues)
         }
         return .run(try resolve())
     }

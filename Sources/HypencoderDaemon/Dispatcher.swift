@@ -202,6 +202,9 @@ final class Dispatcher {
         pool.submit(task)
     }
 
+    /// Runs a handler on its worker thread. Whatever it throws becomes a JSON-RPC error here,
+    /// in one place (`RPCError(handlerFailure:)`): handlers let the index's and the model's
+    /// errors through instead of wrapping each call.
     private static func run(
         _ handler: MethodHandler, params: ParamsReader,
         context: RequestContext
@@ -209,10 +212,8 @@ final class Dispatcher {
         if context.isCancelled { return .failure(.requestCancelled()) }
         do {
             return .success(try handler(params, context))
-        } catch let error as RPCError {
-            return .failure(error)
         } catch {
-            return .failure(.internalError("\(error)"))
+            return .failure(RPCError(handlerFailure: error))
         }
     }
 

@@ -7,24 +7,44 @@
 ///     Connection.didRead ── MessageFramer ──▶ Dispatcher.dispatch     (loop thread)
 ///     Dispatcher: RPCInboundBody.parse, lifecycle / $/cancelRequest / server/status here,
 ///                 everything else ──▶ WorkerPool                       (worker thread)
-///     handler(ParamsReader, RequestContext) ──▶ EventLoop.post          (uv_async_send)
+///     Dispatcher.run: handler(ParamsReader, RequestContext), a thrown error mapped
+///                 once (RPCError(handlerFailure:)) ──▶ EventLoop.post  (uv_async_send)
 ///     Dispatcher.complete ──▶ ReplyCollector ──▶ Connection.send        (loop thread)
 ///
 /// The one threading rule: only the loop thread touches libuv, sockets, connections and
 /// the dispatcher; workers hand results back with `EventLoop.post`. `assertOnLoopThread()`
 /// checks it at run time.
 ///
+/// How a query becomes scores (`search`, `score`, on a worker):
+///
+///     qnet(forQuery:) ── HypencoderModel.encodeQueries ──▶ QNet     (the query's own network)
+///     QNetScorer(qnet) ──▶ DocumentIndex.search / .score(ids:)      (through DocumentScorer)
+///     IndexSnapshot ── BlockScorer: rows a block at a time ──▶ QNetScorer.score
+///         ──▶ QNet.score: one SGEMM per layer + one SGEMV per block ──▶ TopKHeap
+///     SearchResult: hits + the snapshot they were scored on ──▶ text, metadata ──▶ JSON
+///
+/// The index knows only `DocumentScorer`; `QNetScorer` is the one adapter between the two,
+/// and lends each scoring call a `QNetWorkspace` from a shared pool (a workspace is never
+/// used by two threads at once). Errors from the model and the index are not wrapped by the
+/// handlers: `Dispatcher.run` maps whatever a handler throws, once (`ServerErrors`).
+///
 /// Files, one idea each:
 /// - `EventLoop`: the loop, the cross-thread mailbox, handle ownership (`UV`); `LoopTimer`,
 ///   `Signals` (SIGTERM/SIGINT/SIGHUP through `uv_signal_t`, and RSS for status).
 /// - `Listener` (bind rules, stale sockets, socket activation) and `SocketProbe`.
 /// - `Connection`: framing, writes, backpressure, end of stream.
-/// - `Dispatcher`: batches, notifications, lifecycle, cancellation, in-flight limit;
-///   `RequestContext` (cancellation flag, progress, `ReplyCollector`); `WorkerPool`.
+/// - `Dispatcher`: batches, notifications, lifecycle, cancellation, in-flight limit, and the
+///   one map from a handler's error to a JSON-RPC error; `RequestContext` (cancellation
+///   flag, progress, `ReplyCollector`); `WorkerPool`.
 /// - `Server`: ties the above together; start, drain and stop; `initialize` and
 ///   `server/status` results. `LatencyHistogram`: per-method counters for status.
-/// - `Services`: the model and index; `Handlers/`: the methods, their per-request bounds
-///   (`HandlerLimits`) and `debug/sleep`.
+/// - `ModelAndIndex` (and `+Loading`: start-up, undoing a failed start): what the methods
+///   work on. `BLASThreadPolicy`: BLAS threads per call, set before the model loads.
+///   `ServerErrors`: the daemon's error codes (-32020/-32021/-32022) and the error map.
+///   `QNetScorer`: the model–index adapter.
+/// - `Handlers/`: `MethodTable` (which methods run on workers), `ModelHandlers`,
+///   `IndexHandlers`, `DebugHandlers` (`debug/sleep`), `Encoding` (the query prelude and
+///   chunked document encoding) and their per-request bounds (`HandlerLimits`).
 /// - `Configuration`, `ConfigurationLoader`, `CommandLineOptions`: defaults, config file,
 ///   flags and `--help`; `DefaultModel`: the model used without `--model`
 ///   (`$HYPENCODER_MODEL`, then the `default-model` link in the XDG data home).

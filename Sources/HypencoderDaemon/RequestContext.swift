@@ -54,8 +54,10 @@ public struct RequestContext: Sendable {
     }
 }
 
-/// A method implementation: params in, result out, errors as `RPCError` (any other error
-/// becomes -32603 with its description). Runs on a worker thread.
+/// A method implementation: params in, result out. Runs on a worker thread. It throws
+/// `RPCError` for what it checks itself, and lets the index's and the model's errors through:
+/// the dispatcher maps every thrown error once (`RPCError(handlerFailure:)`: `IndexError` →
+/// -32022, `ModelError` → -32603 "model: …", anything else → -32603).
 public typealias MethodHandler = @Sendable (ParamsReader, RequestContext) throws -> JSONValue
 
 /// Collects the replies to one incoming body and sends them when the last one is in: a

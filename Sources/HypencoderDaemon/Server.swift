@@ -3,7 +3,7 @@ import Foundation
 import HypencoderRPC
 
 /// The daemon: one libuv loop, a listener, connections, a dispatcher, a worker pool and the
-/// services (model and index) behind the methods.
+/// model and index behind the methods.
 ///
 /// Start-up (`run`): take the systemd socket or bind the path, install signal handlers,
 /// tell systemd READY=1, run the loop. Shut-down (`stop`, from SIGTERM/SIGINT or the `exit`
@@ -17,7 +17,7 @@ public final class Server: ConnectionDelegate, ServerControl {
     private let eventLoop: EventLoop
     private let pool: WorkerPool
     private var dispatcher: Dispatcher!
-    private let services: Services
+    private let modelAndIndex: ModelAndIndex
     private let notifier: SystemdNotifier?
     private let startedAt = uv_hrtime()
 
@@ -34,17 +34,18 @@ public final class Server: ConnectionDelegate, ServerControl {
 
     /// Call on the thread that will run the loop (the main thread).
     public init(
-        configuration: DaemonConfiguration, services: Services,
+        configuration: DaemonConfiguration, modelAndIndex: ModelAndIndex,
         reloadConfiguration: @escaping () throws -> DaemonConfiguration
     ) throws {
         self.configuration = configuration
         self.reloadConfiguration = reloadConfiguration
-        self.services = services
+        self.modelAndIndex = modelAndIndex
         eventLoop = try EventLoop()
         pool = WorkerPool(threads: configuration.workers)
         notifier = SystemdNotifier()
         dispatcher = Dispatcher(
-            eventLoop: eventLoop, pool: pool, methods: services.methods(),
+            eventLoop: eventLoop, pool: pool,
+            methods: MethodTable.make(for: modelAndIndex, debugMethods: configuration.debugMethods),
             limits: { [unowned self] in self.configuration.limits })
         dispatcher.control = self
     }
@@ -157,15 +158,15 @@ public final class Server: ConnectionDelegate, ServerControl {
             "methods": .array(dispatcher.methodNames.map { .string($0) }),
             "framings": ["contentLength", "newlineDelimited"],
             "vectorEncodings": ["array", "base64"],
-            "searchModes": .array(services.searchModes.map { .string($0) }),
+            "searchModes": .array(IndexHandlers.searchModes.map { .string($0) }),
             "cancellation": true,
             "workDoneProgress": true,
         ]
         return [
             "serverInfo": ["name": .string(DaemonVersion.name), "version": .string(DaemonVersion.version)],
             "capabilities": capabilities,
-            "model": services.modelSummary(),
-            "index": services.indexSummary(),
+            "model": modelAndIndex.modelSummary(),
+            "index": modelAndIndex.indexSummary(),
         ]
     }
 
@@ -199,8 +200,8 @@ public final class Server: ConnectionDelegate, ServerControl {
                 "maxUnsentReplyBytes": .integer(Int64(limits.maxUnsentReplyBytes)),
                 "maxJSONDepth": .integer(Int64(limits.maxJSONDepth)),
             ],
-            "model": services.modelSummary(),
-            "index": services.indexSummary(),
+            "model": modelAndIndex.modelSummary(),
+            "index": modelAndIndex.indexSummary(),
         ]
     }
 
@@ -265,7 +266,7 @@ public final class Server: ConnectionDelegate, ServerControl {
     private func finish() {
         guard !isFinished else { return }
         isFinished = true
-        services.shutDown()
+        modelAndIndex.shutDown()
         for timer in timers { timer.close() }
         for watcher in signalWatchers { watcher.close() }
         timers = []

@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderRPC
 
 /// The `sd_notify` protocol without libsystemd: newline-separated `KEY=value` assignments
 /// sent as one datagram to the Unix socket named by `$NOTIFY_SOCKET` (a path, or an
@@ -11,8 +12,7 @@ import Foundation
 /// is only logged.
 final class SystemdNotifier {
     private let fd: Int32
-    private var address = sockaddr_un()
-    private var addressLength: socklen_t = 0
+    private let address: UnixSocketAddress
     /// The watchdog interval systemd expects pings within, if it asked for them.
     let watchdogInterval: Double?
 
@@ -25,18 +25,20 @@ final class SystemdNotifier {
             watchdogInterval = nil
         }
         guard let target = environment["NOTIFY_SOCKET"], !target.isEmpty else { return nil }
-        var bytes = Array(target.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            log.warn("NOTIFY_SOCKET is too long; systemd notifications disabled")
+        do {
+            // A leading '@' names Linux's abstract namespace, as in systemd's own sd_notify.
+            address =
+                target.hasPrefix("@")
+                ? try UnixSocketAddress(abstractName: String(target.dropFirst()))
+                : try UnixSocketAddress(path: target)
+        } catch {
+            log.warn("NOTIFY_SOCKET \(error); systemd notifications disabled")
             return nil
         }
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        addressLength = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else {
-            log.warn("cannot create the systemd notification socket: \(String(cString: strerror(errno)))")
+        do {
+            fd = try UnixSocketAddress.makeSocket(.datagram, flags: Int32(SOCK_NONBLOCK.rawValue))
+        } catch {
+            log.warn("cannot create the systemd notification socket: \((error as? UnixSocketError)?.reason ?? "\(error)")")
             return nil
         }
         // systemd wants to know which process is speaking; the daemon is that process.
@@ -46,14 +48,7 @@ final class SystemdNotifier {
     deinit { close(fd) }
 
     func notify(_ assignments: String) {
-        var message = Array(assignments.utf8)
-        let sent = message.withUnsafeMutableBytes { bytes in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, addressLength)
-                }
-            }
-        }
+        let sent = address.send(Array(assignments.utf8), from: fd)
         if sent < 0 {
             log.warn("systemd notification failed: \(String(cString: strerror(errno)))")
         }

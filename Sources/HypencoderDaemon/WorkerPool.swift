@@ -2,13 +2,26 @@ import Foundation
 
 /// A few threads that run handlers (model and index work) off the loop thread.
 ///
-/// Why our own threads rather than `uv_queue_work`: libuv's pool is shared with its file
-/// system calls and sized by an environment variable, and we need to see and edit the
-/// queue: `$/cancelRequest` must be able to take a request out before it starts, and
-/// `server/status` reports queued and running work.
+/// Why our own threads rather than libuv's `uv_queue_work`. Not for cancellation: libuv can
+/// cancel a queued work request too (`uv_cancel` on a `uv_work_t` that has not started; its
+/// after-work callback then gets `UV_ECANCELED`), and `removeIfQueued` does no more than
+/// that. The reasons are elsewhere:
+/// - Size. libuv has one pool per process, shared by every loop, sized once from
+///   `UV_THREADPOOL_SIZE` (default 4) when it is first used. The daemon's size is
+///   `--workers` / `workers` in the config file, and the BLAS thread policy divides the
+///   cores by that same number (`BLASThreadPolicy`); setting an environment variable before
+///   libuv's first use to get it would be fragile and invisible.
+/// - Nothing else in the queue. libuv's pool also runs its file-system requests and DNS
+///   look-ups, and a long `index/add` on it would delay them; this pool runs only
+///   requests, so its `queuedCount` and `runningCount` are what `server/status` reports.
+/// - Threads we own: named `hypencoder-worker-N` (so they show as such in `top -H` and in
+///   debuggers), with the stack size set here, and ended by `stop()` once the queue is
+///   drained, as the daemon's shut-down does; libuv's threads live until the process ends.
 ///
-/// Tasks run in FIFO order. A task's `run` closure must deliver its own result (the
-/// dispatcher's closures `post` it back to the loop); the pool only schedules.
+/// Tasks run in FIFO order, with no priorities. A task's `run` closure must deliver its own
+/// result (the dispatcher's closures `post` it back to the loop); the pool only schedules.
+/// `submit`, `removeIfQueued` and `stop` are called on the loop thread; the counts may be
+/// read from any thread.
 final class WorkerPool: @unchecked Sendable {
     final class Task: @unchecked Sendable {
         fileprivate let run: () -> Void

@@ -18,10 +18,12 @@ import Foundation
 /// - `checkpoint()` writes its files while updates continue (into the next log);
 ///   `compact()` holds updates while it copies the live rows, never searches.
 ///
-/// Approximate search (the neighbour graph, a later round) plugs in beside `exactSearch`:
-/// it runs on an `IndexSnapshot` with `isLive(slot:)` and `score(slots:scorer:)`, and will
-/// need to hear about new slots, tombstones and compaction's renumbering from `apply` and
-/// `compact()` — the two places that change slots.
+/// Searches (`DocumentIndex+Search.swift`) run on one snapshot: exact search scans its rows;
+/// approximate search walks the neighbour graph published together with it
+/// (`Graph/DocumentIndex+Approximate.swift`), which the writer keeps up to date from `apply`
+/// (new slots, tombstones) and `compact()` (renumbering), the two places that change slots.
+/// Each hit comes back with its slot in that snapshot (`SearchResult`), so its text and
+/// metadata are read from the state that was scored.
 ///
 /// Why snapshots rather than a reader-writer lock: a search can take a second, and holding
 /// a read lock that long would stall every update behind it (and updates would stall the next
@@ -164,20 +166,6 @@ public final class DocumentIndex: @unchecked Sendable {
         let slots = ids.map { table.slot(of: $0) }
         stateLock.unlock()
         return slots.map { slot in slot.map { view.document(at: $0) } }
-    }
-
-    /// Exact top-`k` search over all live documents (see `IndexSnapshot.exactSearch`).
-    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Int = 1) throws -> [SearchHit] {
-        try snapshot().exactSearch(scorer: scorer, k: k, parallelism: parallelism)
-    }
-
-    /// Scores the listed documents; nil for ids not in the index. One consistent view.
-    public func score(ids: [String], scorer: DocumentScorer) throws -> [Float?] {
-        stateLock.lock()
-        let view = published
-        let slots = ids.map { table.slot(of: $0) ?? -1 }
-        stateLock.unlock()
-        return try view.score(slots: slots, scorer: scorer)
     }
 
     /// Calls `body` for each live document of one snapshot.

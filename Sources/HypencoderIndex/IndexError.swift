@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// Every failure the index reports. Each case names the file, field or limit involved so that
 /// an operator reading a log line knows what to fix without reading the source.
@@ -61,5 +62,22 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
         case .threadingViolation(let message):
             return "threading contract broken: \(message)"
         }
+    }
+}
+
+extension IndexError {
+    /// A `TensorFiles` failure in the index's terms: a failed system call is `.io` (operation,
+    /// path and errno carried over); a file that is not a regular file or breaks its format
+    /// can only come from a bulk import, so it is `.importFailed` with the reason unchanged.
+    init(_ error: TensorFileError) {
+        switch error {
+        case .system(let path, let operation, let code): self = .io(operation: operation, path: path, code: code)
+        case .notRegularFile, .malformed: self = .importFailed(path: error.path, reason: error.reason)
+        }
+    }
+
+    /// Runs `body`, rethrowing a `TensorFileError` as the matching `IndexError`.
+    static func translating<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as TensorFileError { throw IndexError(error) }
     }
 }

@@ -12,6 +12,21 @@ public struct IndexOptions: Sendable {
     public var searchBlockRows = 1024
     /// Neighbour graph for approximate search (see `GraphParameters`).
     public var graph = GraphParameters()
+    /// Where the index tells its owner about events an operator should hear of but that are
+    /// not errors (today: a neighbour graph rebuilt at open because its file was missing or
+    /// unreadable). The index never writes to stderr itself: in the daemon that would bypass
+    /// `Log` (its format, its level, one `write(2)` per line), so the daemon forwards these
+    /// there. Default: dropped. Called on the thread that opens the index or on its writer
+    /// thread, so it must be thread-safe; it must not call back into the index.
+    public var log: @Sendable (IndexLogLevel, String) -> Void = { _, _ in }
 
     public init() {}
+}
+
+/// How much an `IndexOptions.log` message matters.
+public enum IndexLogLevel: Sendable {
+    /// Routine but worth knowing (work done at open).
+    case info
+    /// Something was wrong and the index worked around it (a damaged file rebuilt).
+    case warning
 }

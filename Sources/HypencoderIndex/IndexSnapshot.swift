@@ -13,8 +13,10 @@ public struct StoredDocument: Sendable, Equatable {
 /// visible or not at all. Taking one is O(1) amortised (see `DocumentIndex` for why); a
 /// search runs entirely on one snapshot while the writer goes on.
 ///
-/// Approximate (graph) search will run on the same snapshot: it needs exactly
-/// `score(slots:scorer:)` over candidate slots plus `isLive` — the seam this type provides.
+/// Exact search scans the snapshot's rows; approximate search walks the neighbour graph
+/// published with the snapshot (`DocumentIndex.search`) and scores candidate slots here. Both
+/// hand rows to the scorer through `BlockScorer`, and both rank `RankedHit`s, so a
+/// `SearchResult` can read each hit's text and metadata from this same snapshot.
 public struct IndexSnapshot: Sendable {
     let rows: VectorRows
     let records: SlotRecords
@@ -51,6 +53,11 @@ public struct IndexSnapshot: Sendable {
         }
     }
 
+    /// A block scorer over this snapshot's rows, for one thread.
+    func blockScorer(_ scorer: DocumentScorer) -> BlockScorer {
+        BlockScorer(rows: rows, scorer: scorer, blockRows: blockRows)
+    }
+
     /// Scores every live document, one scorer call per block of rows, and returns the best
     /// `k` by score (ties by ascending id). Dead rows in a block are scored and dropped:
     /// cheaper than gathering live rows, and `compact()` bounds the waste.
@@ -59,39 +66,34 @@ public struct IndexSnapshot: Sendable {
     /// separate threads, each with its own top-k, then merged; results are identical. Use it
     /// when the scorer itself is single-threaded (BLAS usually is not, for large blocks).
     public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Int = 1) throws -> [SearchHit] {
+        try rankedExactSearch(scorer: scorer, k: k, parallelism: parallelism).map(\.hit)
+    }
+
+    /// `exactSearch` with each hit's slot in this snapshot.
+    func rankedExactSearch(scorer: DocumentScorer, k: Int, parallelism: Int) throws -> [RankedHit] {
         try checkScorer(scorer)
         guard k > 0, count > 0 else { return [] }
-        let blockRows = max(1, self.blockRows)
-        let blocks = rows.blocks(maxRows: blockRows)
+        let blocks = rows.blocks(maxRows: max(1, blockRows))
         let shares = max(1, min(parallelism, blocks.count))
         let heaps = ShareResults(count: shares)
         DispatchQueue.concurrentPerform(iterations: shares) { share in
             let range = (blocks.count * share / shares)..<(blocks.count * (share + 1) / shares)
-            heaps.store(share, searchBlocks(blocks[range], scorer: scorer, k: k, blockRows: blockRows))
+            heaps.store(share, searchBlocks(blocks[range], scorer: scorer, k: k))
         }
         var merged = TopKHeap(k: k)
-        for heap in heaps.all { for hit in heap.heap { merged.offer(id: hit.id, score: hit.score) } }
-        return merged.sorted()
+        for heap in heaps.all {
+            for ranked in heap.heap { merged.offer(id: ranked.hit.id, score: ranked.hit.score, slot: ranked.slot) }
+        }
+        return merged.ranked()
     }
 
-    private func searchBlocks(
-        _ blocks: ArraySlice<VectorRows.Block>, scorer: DocumentScorer, k: Int,
-        blockRows: Int
-    ) -> TopKHeap {
+    private func searchBlocks(_ blocks: ArraySlice<VectorRows.Block>, scorer: DocumentScorer, k: Int) -> TopKHeap {
         var top = TopKHeap(k: k)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rows.storage == .float32 ? 1 : blockRows * dimension)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows)
-        defer {
-            scratch.deallocate()
-            scores.deallocate()
-        }
+        let blockScorer = blockScorer(scorer)
         for block in blocks {
-            scorer.score(documents: rows.floats(of: block, scratch: scratch), count: block.rowCount, into: scores)
-            for i in 0..<block.rowCount {
-                let slot = block.firstSlot + i
-                let score = scores[i]
-                if top.rejects(score.isNaN ? -.infinity : score) || tombstones.isDead(slot) { continue }
-                top.offer(id: records[slot].id, score: score)
+            blockScorer.score(block) { slot, score in
+                if top.rejects(score.isNaN ? -.infinity : score) || tombstones.isDead(slot) { return }
+                top.offer(id: records[slot].id, score: score, slot: slot)
             }
         }
         return top
@@ -103,20 +105,8 @@ public struct IndexSnapshot: Sendable {
         try checkScorer(scorer)
         var result = [Float?](repeating: nil, count: slots.count)
         let wanted = slots.indices.filter { isLive(slot: slots[$0]) }
-        let block = max(1, blockRows)
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * dimension)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: block)
-        defer {
-            buffer.deallocate()
-            scores.deallocate()
-        }
-        var start = 0
-        while start < wanted.count {
-            let n = min(block, wanted.count - start)
-            for i in 0..<n { rows.copyRow(slots[wanted[start + i]], into: buffer + i * dimension) }
-            scorer.score(documents: buffer, count: n, into: scores)
-            for i in 0..<n { result[wanted[start + i]] = scores[i] }
-            start += n
+        blockScorer(scorer).score(slots: wanted.map { slots[$0] }) { position, score in
+            result[wanted[position]] = score
         }
         return result
     }

@@ -1,46 +1,41 @@
 import Foundation
+import TensorFiles
 
 /// A 2-D matrix of vectors read from a file written by other tools (NumPy, safetensors),
 /// for bulk import. The file is memory-mapped; rows are widened to f32 on demand.
+///
+/// The headers are parsed by `NpyHeader` and `SafetensorsHeader` (TensorFiles), the same
+/// code the weight loader uses, so an import is held to the same rules as a model file:
+/// header length capped, shape and offsets strict integers (`true` and `3.0` are refused),
+/// and the data the header describes inside the file.
 public struct MatrixFile {
     public let path: String
     public let rows: Int
     public let columns: Int
     let element: VectorStorageType
-    private let region: MappedRegion
+    private let file: MappedFile
     private let dataOffset: Int
 
     /// Opens `path` by extension: `.npy` (NumPy format v1–v3, dtype `<f4` or `<f2`, C order,
     /// 2-D) or `.safetensors` (exactly one 2-D tensor of F32, F16 or BF16).
     public init(path: String) throws {
         self.path = path
-        let file = try PosixFile.openForReading(path)
-        let size = try file.size()
-        guard size > 0 else { throw IndexError.importFailed(path: path, reason: "file is empty") }
-        region = try MappedRegion(file: file, offset: 0, length: size, writable: false)
-        let bytes = UnsafeRawBufferPointer(start: region.base, count: size)
-        let layout: (rows: Int, columns: Int, element: VectorStorageType, offset: Int)
-        if path.hasSuffix(".npy") {
-            layout = try Self.npyLayout(bytes, path: path)
-        } else if path.hasSuffix(".safetensors") {
-            layout = try Self.safetensorsLayout(bytes, path: path)
-        } else {
+        let isNumPy = path.hasSuffix(".npy")
+        guard isNumPy || path.hasSuffix(".safetensors") else {
             throw IndexError.importFailed(path: path, reason: "unknown extension; expected .npy or .safetensors")
         }
+        file = try IndexError.translating { try MappedFile(path: path) }
+        let bytes = file.bytes
+        let layout = try IndexError.translating {
+            isNumPy ? try Self.npyLayout(bytes, path: path) : try Self.safetensorsLayout(bytes, path: path)
+        }
         (rows, columns, element, dataOffset) = layout
-        guard let needed = Self.byteCount(rows: rows, columns: columns, width: element.byteWidth),
-            dataOffset <= size, needed <= size - dataOffset
+        // Both headers already checked this; `row` reads without bounds checks, so say it here too.
+        guard let needed = CheckedSize.product([rows, columns, element.byteWidth]), needed <= bytes.count - dataOffset
         else {
             throw IndexError.importFailed(
-                path: path, reason: "shape (\(rows), \(columns)) needs more data bytes than the file's \(size) bytes hold")
+                path: path, reason: "shape (\(rows), \(columns)) needs more data bytes than the file's \(bytes.count) bytes hold")
         }
-    }
-
-    /// rows × columns × width, or nil if that overflows (a hostile header can claim any shape).
-    static func byteCount(rows: Int, columns: Int, width: Int) -> Int? {
-        let (perRow, overflowA) = columns.multipliedReportingOverflow(by: width)
-        let (total, overflowB) = rows.multipliedReportingOverflow(by: perRow)
-        return overflowA || overflowB ? nil : total
     }
 
     /// Row `index` as f32.
@@ -50,98 +45,53 @@ public struct MatrixFile {
         }
         return [Float](unsafeUninitializedCapacity: columns) { buffer, initialized in
             element.decode(
-                region.base + dataOffset + index * columns * element.byteWidth, count: columns,
+                file.bytes.baseAddress! + dataOffset + index * columns * element.byteWidth, count: columns,
                 into: buffer.baseAddress!)
             initialized = columns
         }
     }
 
-    // MARK: NumPy
-
-    /// `\x93NUMPY`, major, minor, header length (u16 for v1, u32 for v2/v3), then a Python
-    /// dict literal such as `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
+    /// The layout of a `.npy` matrix: what `NpyHeader` read, narrowed to what an import takes.
     static func npyLayout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (Int, Int, VectorStorageType, Int) {
-        var reader = ByteReader(bytes, path: path)
-        func fail(_ reason: String) -> IndexError { .importFailed(path: path, reason: reason) }
-        guard (try? reader.raw(6, "magic")) == [0x93] + Array("NUMPY".utf8) else { throw fail("not a .npy file (bad magic)") }
-        guard let major = try? reader.u8("major version"), (try? reader.u8("minor version")) != nil else {
-            throw fail("truncated header")
-        }
-        let headerLength: Int
-        switch major {
-        case 1: headerLength = Int((try? reader.u16("header length")) ?? 0)
-        case 2, 3: headerLength = Int((try? reader.u32("header length")) ?? 0)
-        default: throw fail("unsupported .npy format version \(major)")
-        }
-        guard let headerBytes = try? reader.raw(headerLength, "header"),
-            let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1)
-        else {
-            throw fail("header of \(headerLength) bytes is truncated")
-        }
-        func value(of key: String) -> Substring? {
-            guard let range = header.range(of: "'\(key)':") else { return nil }
-            return header[range.upperBound...].drop(while: { $0 == " " })
-        }
-        guard let descrValue = value(of: "descr"), let descr = descrValue.dropFirst().split(separator: "'").first else {
-            throw fail("header has no 'descr'")
-        }
+        func fail(_ reason: String) -> TensorFileError { .malformed(path: path, reason: reason) }
+        let header = try NpyHeader(parsing: bytes, path: path)
         let element: VectorStorageType
-        switch descr {
-        case "<f4": element = .float32
-        case "<f2": element = .float16
-        default: throw fail("dtype '\(descr)' is not supported; expected '<f4' (float32) or '<f2' (float16)")
+        switch header.dtype {
+        case .f32?: element = .float32
+        case .f16?: element = .float16
+        default:
+            throw fail("dtype '\(header.descr)' is not supported; expected '<f4' (float32) or '<f2' (float16)")
         }
-        guard let order = value(of: "fortran_order") else { throw fail("header has no 'fortran_order'") }
-        guard order.hasPrefix("False") else {
+        guard !header.fortranOrder else {
             throw fail("matrix is in Fortran order; save it C-contiguous (np.ascontiguousarray)")
         }
-        guard let shapeValue = value(of: "shape"), shapeValue.first == "(", let close = shapeValue.firstIndex(of: ")") else {
-            throw fail("header has no 'shape'")
-        }
-        let dims = shapeValue[shapeValue.index(after: shapeValue.startIndex)..<close]
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard dims.count == 2, let rows = Int(dims[0]), let columns = Int(dims[1]), rows >= 0, columns > 0 else {
-            throw fail("shape (\(dims.joined(separator: ", "))) is not 2-D")
-        }
-        return (rows, columns, element, reader.offset)
+        let shape = header.shape
+        guard shape.count == 2 else { throw fail("shape \(NpyHeader.describe(shape)) is not 2-D") }
+        guard shape[1] > 0 else { throw fail("shape \(NpyHeader.describe(shape)) has no columns") }
+        return (shape[0], shape[1], element, header.dataOffset)
     }
 
-    // MARK: safetensors
-
-    /// u64 header length, a JSON header `{name: {dtype, shape, data_offsets: [begin, end]},
-    /// "__metadata__": {...}}`, then the data; offsets are relative to the end of the header.
-    static func safetensorsLayout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (Int, Int, VectorStorageType, Int) {
-        func fail(_ reason: String) -> IndexError { .importFailed(path: path, reason: reason) }
-        var reader = ByteReader(bytes, path: path)
-        guard let length = try? reader.u64("header length"), length <= UInt64(reader.remaining) else {
-            throw fail("header length is missing or past the end of the file")
-        }
-        let headerData = Data(try reader.raw(Int(length), "header"))
-        guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
-            throw fail("header is not a JSON object")
-        }
-        let tensors = header.filter { $0.key != "__metadata__" }
-        guard tensors.count == 1, let (name, entry) = tensors.first, let tensor = entry as? [String: Any] else {
-            throw fail("expected exactly one tensor, found \(tensors.count) (\(tensors.keys.sorted().joined(separator: ", ")))")
+    /// The layout of a `.safetensors` matrix: the file's one tensor, which must be 2-D float.
+    static func safetensorsLayout(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (
+        Int, Int, VectorStorageType, Int
+    ) {
+        func fail(_ reason: String) -> TensorFileError { .malformed(path: path, reason: reason) }
+        let header = try SafetensorsHeader(parsing: bytes, path: path)
+        guard header.entries.count == 1, let tensor = header.entries.first else {
+            throw fail(
+                "expected exactly one tensor, found \(header.entries.count) (\(header.entries.map(\.name).sorted().joined(separator: ", ")))"
+            )
         }
         let element: VectorStorageType
-        switch tensor["dtype"] as? String {
-        case "F32": element = .float32
-        case "F16": element = .float16
-        case "BF16": element = .bfloat16
-        case let other: throw fail("tensor '\(name)' has dtype \(other ?? "missing"); expected F32, F16 or BF16")
+        switch tensor.dtype {
+        case .f32: element = .float32
+        case .f16: element = .float16
+        case .bf16: element = .bfloat16
+        default: throw fail("tensor '\(tensor.name)' has dtype \(tensor.dtype.rawValue); expected F32, F16 or BF16")
         }
-        guard let shape = tensor["shape"] as? [Int], shape.count == 2, shape[0] >= 0, shape[1] > 0 else {
-            throw fail("tensor '\(name)' shape \(tensor["shape"] ?? "missing") is not 2-D")
-        }
-        guard let offsets = tensor["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0, offsets[1] >= offsets[0] else {
-            throw fail("tensor '\(name)' has no valid data_offsets")
-        }
-        let expected = byteCount(rows: shape[0], columns: shape[1], width: element.byteWidth) ?? -1
-        guard offsets[1] - offsets[0] == expected, offsets[0] <= Int.max - reader.offset else {
-            throw fail("tensor '\(name)' data_offsets span \(offsets[1] - offsets[0]) bytes, shape needs \(expected)")
-        }
-        return (shape[0], shape[1], element, reader.offset + offsets[0])
+        guard tensor.shape.count == 2 else { throw fail("tensor '\(tensor.name)' shape \(tensor.shape) is not 2-D") }
+        guard tensor.shape[1] > 0 else { throw fail("tensor '\(tensor.name)' shape \(tensor.shape) has no columns") }
+        return (tensor.shape[0], tensor.shape[1], element, header.dataStart + tensor.begin)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 #if canImport(Glibc)
     import Glibc
@@ -93,6 +94,15 @@ final class PosixFile {
     func tryLockExclusive() -> Bool { flock(descriptor, LOCK_EX | LOCK_NB) == 0 }
 
     func unlock() { flock(descriptor, LOCK_UN) }
+
+    /// Maps `length` bytes at `offset` (a multiple of the page size). The mapping outlives this
+    /// descriptor; the vector store never remaps one it has handed out, so a search holding a
+    /// snapshot keeps its rows valid (even in an unlinked file) for as long as it runs.
+    func map(offset: Int, length: Int, access: MappedFile.Access) throws -> MappedFile {
+        try IndexError.translating {
+            try MappedFile(descriptor: descriptor, path: path, offset: offset, length: length, access: access)
+        }
+    }
 }
 
 /// Directory operations whose ordering the checkpoint protocol depends on.

@@ -9,6 +9,14 @@ public struct SearchHit: Sendable, Equatable {
     }
 }
 
+/// A hit and the slot it was scored at. A slot means something only inside the snapshot that
+/// was searched (an update moves a document to a new slot, compaction renumbers them all), so
+/// slots leave the index only inside a `SearchResult`, next to that snapshot.
+struct RankedHit: Sendable {
+    let hit: SearchHit
+    let slot: Int
+}
+
 /// Keeps the best `k` hits seen so far in a binary min-heap whose root is the worst kept hit,
 /// so each new score is compared with the root in O(1) and most are rejected there.
 ///
@@ -16,7 +24,7 @@ public struct SearchHit: Sendable, Equatable {
 /// results are deterministic whatever the storage order. NaN scores count as −∞.
 struct TopKHeap {
     let k: Int
-    private(set) var heap: [SearchHit] = []
+    private(set) var heap: [RankedHit] = []
 
     init(k: Int) {
         self.k = max(k, 0)
@@ -30,31 +38,41 @@ struct TopKHeap {
 
     /// A hit with this score cannot enter the heap (cheap pre-check before fetching its id).
     func rejects(_ score: Float) -> Bool {
-        heap.count == k && (k == 0 || score < heap[0].score)
+        heap.count == k && (k == 0 || score < heap[0].hit.score)
     }
 
-    mutating func offer(id: String, score rawScore: Float) {
+    /// Whether `hit` would enter the heap now (it ranks above the worst kept hit, or there is room).
+    func admits(_ hit: SearchHit) -> Bool {
+        k > 0 && (heap.count < k || Self.ranksBelow(heap[0].hit, hit))
+    }
+
+    /// Offers the document at `slot` (-1 when the caller has no slot, as tests' reference
+    /// rankings do not).
+    mutating func offer(id: String, score rawScore: Float, slot: Int = -1) {
         guard k > 0 else { return }
-        let hit = SearchHit(id: id, score: rawScore.isNaN ? -.infinity : rawScore)
+        let ranked = RankedHit(hit: SearchHit(id: id, score: rawScore.isNaN ? -.infinity : rawScore), slot: slot)
         if heap.count < k {
-            heap.append(hit)
+            heap.append(ranked)
             siftUp(heap.count - 1)
-        } else if Self.ranksBelow(heap[0], hit) {
-            heap[0] = hit
+        } else if Self.ranksBelow(heap[0].hit, ranked.hit) {
+            heap[0] = ranked
             siftDown(0)
         }
     }
 
-    /// The kept hits, best first.
-    func sorted() -> [SearchHit] {
-        heap.sorted { Self.ranksBelow($1, $0) }
+    /// The kept hits with their slots, best first.
+    func ranked() -> [RankedHit] {
+        heap.sorted { Self.ranksBelow($1.hit, $0.hit) }
     }
+
+    /// The kept hits, best first.
+    func sorted() -> [SearchHit] { ranked().map(\.hit) }
 
     private mutating func siftUp(_ start: Int) {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
-            guard Self.ranksBelow(heap[child], heap[parent]) else { return }
+            guard Self.ranksBelow(heap[child].hit, heap[parent].hit) else { return }
             heap.swapAt(child, parent)
             child = parent
         }
@@ -66,8 +84,8 @@ struct TopKHeap {
             let left = 2 * parent + 1
             let right = left + 1
             var worst = parent
-            if left < heap.count, Self.ranksBelow(heap[left], heap[worst]) { worst = left }
-            if right < heap.count, Self.ranksBelow(heap[right], heap[worst]) { worst = right }
+            if left < heap.count, Self.ranksBelow(heap[left].hit, heap[worst].hit) { worst = left }
+            if right < heap.count, Self.ranksBelow(heap[right].hit, heap[worst].hit) { worst = right }
             guard worst != parent else { return }
             heap.swapAt(parent, worst)
             parent = worst

@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A checkpoint's vector matrix on disk: a 64-byte header, then `rows × dimension` values in
 /// the storage type, row-major. The header carries a CRC32C of the data so a damaged file is
@@ -13,7 +14,7 @@ enum VectorFile {
 
     /// A mapped, validated vector file.
     struct Mapping {
-        let region: MappedRegion
+        let region: MappedFile
         let rows: Int
     }
 
@@ -95,9 +96,9 @@ enum VectorFile {
                 throw IndexError.corruptFile(
                     path: path, reason: "size \(size) bytes does not match \(rows) rows of \(rowBytes) bytes plus the header")
             }
-            let region = try MappedRegion(file: file, offset: 0, length: size, writable: false)
+            let region = try file.map(offset: 0, length: size, access: .readOnly)
             if verify {
-                let data = UnsafeRawBufferPointer(start: region.base + headerSize, count: size - headerSize)
+                let data = UnsafeRawBufferPointer(rebasing: region.bytes[headerSize...])
                 guard CRC32C.checksum(data) == expectedCRC else {
                     throw IndexError.corruptFile(path: path, reason: "data checksum mismatch")
                 }

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// How vector components are kept on disk and in memory. Scoring always runs in f32: rows
 /// of a half-width store are widened one block at a time into a small scratch buffer, so
 /// f16/bf16 halve the memory of the matrix for a per-block conversion cost.
@@ -27,39 +29,30 @@ public enum VectorStorageType: String, Sendable, CaseIterable, Equatable {
         self = type
     }
 
-    /// Converts `count` f32 values into this type at `destination`.
+    /// The 16-bit format this type stores (`TensorFiles.HalfFloat`); nil for f32.
+    var halfFloat: HalfFloat? {
+        switch self {
+        case .float32: return nil
+        case .float16: return .float16
+        case .bfloat16: return .bfloat16
+        }
+    }
+
+    /// Converts `count` f32 values into this type at `destination`, rounding to nearest even.
     func encode(_ source: UnsafePointer<Float>, count: Int, into destination: UnsafeMutableRawPointer) {
-        switch self {
-        case .float32:
+        if let halfFloat {
+            halfFloat.narrow(source, count: count, into: destination)
+        } else {
             destination.copyMemory(from: source, byteCount: count * 4)
-        case .float16:
-            let out = destination.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<count { out[i] = Float16(source[i]).bitPattern }
-        case .bfloat16:
-            let out = destination.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<count { out[i] = Self.bfloat16Bits(source[i]) }
         }
     }
 
-    /// Widens `count` stored values at `source` to f32.
+    /// Widens `count` stored values at `source` to f32 (exactly).
     func decode(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
-        switch self {
-        case .float32:
+        if let halfFloat {
+            halfFloat.widen(source, count: count, into: destination)
+        } else {
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
-        case .float16:
-            let input = source.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<count { destination[i] = Float(Float16(bitPattern: input[i])) }
-        case .bfloat16:
-            let input = source.assumingMemoryBound(to: UInt16.self)
-            for i in 0..<count { destination[i] = Float(bitPattern: UInt32(input[i]) << 16) }
         }
-    }
-
-    /// Rounds to the nearest bfloat16, ties to even (what PyTorch does), keeping NaN a NaN.
-    static func bfloat16Bits(_ value: Float) -> UInt16 {
-        if value.isNaN { return 0x7FC0 }
-        let bits = value.bitPattern
-        let rounding = 0x7FFF + ((bits >> 16) & 1)
-        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
     }
 }

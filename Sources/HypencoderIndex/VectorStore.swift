@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A frozen view of the vector matrix: rows `0..<count`, each `dimension` components in
 /// `storage` format. Rows below `count` are never written again (the store is append-only;
@@ -7,7 +8,7 @@ import Foundation
 struct VectorRows: @unchecked Sendable {
     /// A contiguous run of rows inside one mapped region.
     struct Segment {
-        let region: MappedRegion
+        let region: MappedFile
         let rows: UnsafeMutableRawPointer
         let firstSlot: Int
         let capacity: Int
@@ -126,7 +127,8 @@ final class VectorStore {
         if let base, base.rows > 0 {
             segments.append(
                 .init(
-                    region: base.region, rows: base.region.base + VectorFile.headerSize,
+                    region: base.region,
+                    rows: UnsafeMutableRawPointer(mutating: base.region.bytes.baseAddress!) + VectorFile.headerSize,
                     firstSlot: 0, capacity: base.rows))
             count = base.rows
         }
@@ -151,8 +153,8 @@ final class VectorStore {
         guard status == 0 else {
             throw IndexError.io(operation: "reserve \(bytes) bytes for vectors", path: scratchFile.path, code: status)
         }
-        let region = try MappedRegion(file: scratchFile, offset: scratchBytes, length: bytes, writable: true)
-        segments.append(.init(region: region, rows: region.base, firstSlot: count, capacity: rows))
+        let region = try scratchFile.map(offset: scratchBytes, length: bytes, access: .readWrite)
+        segments.append(.init(region: region, rows: region.mutableBytes.baseAddress!, firstSlot: count, capacity: rows))
         scratchBytes += bytes
         if bytes < 32 << 20 { nextSegmentRows = rows * 2 }
     }

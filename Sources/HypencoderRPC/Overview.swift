@@ -1,8 +1,11 @@
-/// HypencoderRPC: the JSON-RPC 2.0 protocol layer, with no sockets and no model.
+/// HypencoderRPC: the JSON-RPC 2.0 protocol layer, with no model.
 ///
-/// It turns bytes into messages and back; the daemon adds transport and handlers, and the
-/// thin client links only this module (it depends on jansson and nothing else, so no BLAS
-/// follows it into the client; DESIGN.md §5).
+/// It turns bytes into messages and back; the daemon adds its libuv transport and handlers,
+/// and the thin client links only this module (it depends on jansson and nothing else, so
+/// no BLAS follows it into the client; DESIGN.md §5). The blocking client side of the
+/// socket lives here too (`Client/`), because the command line, the tests and the
+/// benchmarks all need one and this is the module they share; the daemon's loop never uses
+/// it, only its stale-socket probe and systemd notifier take `UnixSocketAddress`.
 ///
 /// One request's path through it, on the daemon side:
 ///
@@ -39,6 +42,13 @@
 ///   path-naming errors).
 /// - `Float32Base64`: the compact vector encoding; `LimitViolation`: the shared shape of
 ///   "a configured limit was exceeded".
+/// - `Client/`: `UnixSocketAddress` (the one `sockaddr_un`, with the 107-byte check),
+///   `RPCClient` (blocking requests, pipelining, raw bytes for tests) and `SocketPath` (the
+///   default socket path daemon and clients agree on).
+/// - `BEIR/`: `BEIRCollection`, the one reader of BEIR test collections and their qrels,
+///   for `hypencoder eval` and `hypencoder-model rank`. Not protocol: it is here because
+///   these are the only two executables that read collections and this is the one module
+///   both link without the client gaining a dependency.
 public enum JSONRPC {
     /// The value of the `jsonrpc` member every message must carry.
     public static let version = "2.0"

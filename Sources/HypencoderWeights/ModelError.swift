@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// Everything that can go wrong while loading or running a model.
 ///
 /// Messages name the file, the key and the limit involved, because the reader is usually
@@ -34,5 +36,22 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .blas(let message): return "OpenBLAS: \(message)"
         case .invalidInput(let message): return message
         }
+    }
+}
+
+extension ModelError {
+    /// A `TensorFiles` failure in the loader's terms: bytes that break the format are
+    /// `.format` errors, everything else about reaching the file (open, stat, mmap, a
+    /// directory where a file should be) is `.file`. The path and reason carry over unchanged.
+    init(_ error: TensorFileError) {
+        switch error {
+        case .malformed(let path, let reason): self = .format(path: path, reason: reason)
+        case .system, .notRegularFile: self = .file(path: error.path, reason: error.reason)
+        }
+    }
+
+    /// Runs `body`, rethrowing a `TensorFileError` as the matching `ModelError`.
+    static func translating<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as TensorFileError { throw ModelError(error) }
     }
 }

@@ -1,10 +1,27 @@
+import CommandLineOptions
 import Foundation
 import HypencoderModel
 
 /// `hypencoder-model info DIR`: what a model directory holds, without running it.
 struct InfoCommand {
+    static let options = OptionTable(
+        command: "hypencoder-model info",
+        abstract: "layers, widths, pooling, parameter count, fingerprint and BLAS kernel",
+        discussion: "Prints what a model directory holds, without running the model.",
+        options: [
+            .positional("DIR", help: "a model directory (official Hypencoder layout)"),
+            .flag("--json", help: "print the facts as one JSON object"),
+            .help,
+        ],
+        examples: [["hypencoder.6_layer", "--json"]])
+
     let directory: String
     let json: Bool
+
+    init(_ arguments: ParsedArguments) {
+        directory = arguments["DIR"]
+        json = arguments.flag("--json")
+    }
 
     func run() throws {
         let checkpoint = try Checkpoint.load(directory: directory)

@@ -1,5 +1,7 @@
+import CommandLineOptions
 import Foundation
 import HypencoderModel
+import HypencoderRPC
 
 /// `hypencoder-model rank`: exact search of a BEIR-layout collection through the Swift
 /// engine, written as a TREC run. Every document is encoded, every query gets its q-net and
@@ -9,12 +11,31 @@ import HypencoderModel
 /// Documents are encoded as `title + " " + text`, exactly the string Tools/train/beir_data.py
 /// builds, so the Swift and PyTorch paths see the same bytes.
 struct RankCommand {
-    static let usage = """
-        usage: hypencoder-model rank --model DIR --corpus corpus.jsonl --queries queries.jsonl
-                                     [--qrels FILE] --run OUT [-k 1000]
-          --qrels  only rank the queries judged in this TSV (query-id, corpus-id, score; header optional)
-          -k       documents kept per query (default 1000)
-        """
+    static let options = OptionTable(
+        command: "hypencoder-model rank",
+        abstract: "exact search of a BEIR collection, written as a TREC run",
+        discussion: """
+            Encodes every document, scores every one for every query with its q-net, and writes
+            the top k per query as a TREC run (Tools/eval/evaluate.py compares it with PyTorch).
+            """,
+        options: [
+            .value("--model", "DIR", help: "a model directory (official Hypencoder layout)").required(),
+            .value("--corpus", "FILE", help: #"the BEIR corpus.jsonl (documents are title + " " + text)"#).required(),
+            .value("--queries", "FILE", help: "the BEIR queries.jsonl").required(),
+            .value(
+                "--qrels", "FILE",
+                help: "only rank the queries judged in this TSV (query-id, corpus-id, score; header optional; "
+                    + "read by the same rule as `hypencoder eval`)"),
+            .value("--run", "OUT", help: "where to write the run").required(),
+            .value("-k", "N", help: "documents kept per query", check: .integer(1...Int.max), default: "1000").alias("--k"),
+            .help,
+        ],
+        examples: [
+            [
+                "--model", "hypencoder.6_layer", "--corpus", "corpus.jsonl", "--queries", "queries.jsonl",
+                "--qrels", "qrels/test.tsv", "--run", "run.trec", "-k", "100",
+            ]
+        ])
 
     let directory: String
     let corpusPath: String
@@ -23,41 +44,26 @@ struct RankCommand {
     let runPath: String
     let depth: Int
 
-    /// Reads the words after `rank`; `-k N` is accepted as well as `--k N`.
-    init(parsing words: ArraySlice<String>) throws {
-        let normalised = words.map { $0 == "-k" ? "--k" : $0 }
-        let arguments = try ArgumentList(
-            normalised[...], valueOptions: ["model", "corpus", "queries", "qrels", "run", "k"], switches: [])
-        guard arguments.positional.isEmpty else {
-            throw UsageError("rank: unexpected argument '\(arguments.positional[0])'\n\(Self.usage)")
-        }
-        func required(_ name: String) throws -> String {
-            guard let value = arguments.value(name) else { throw UsageError("rank needs --\(name)\n\(Self.usage)") }
-            return value
-        }
-        directory = try required("model")
-        corpusPath = try required("corpus")
-        queriesPath = try required("queries")
-        runPath = try required("run")
-        qrelsPath = arguments.value("qrels")
-        let k = arguments.value("k") ?? "1000"
-        guard let parsed = Int(k), parsed > 0 else {
-            throw UsageError("rank: -k must be a positive integer, got '\(k)'\n\(Self.usage)")
-        }
-        depth = parsed
+    init(_ arguments: ParsedArguments) {
+        directory = arguments["--model"]
+        corpusPath = arguments["--corpus"]
+        queriesPath = arguments["--queries"]
+        qrelsPath = arguments.value("--qrels")
+        runPath = arguments["--run"]
+        depth = arguments[integer: "-k"]
     }
 
     func run() throws {
         let model = try HypencoderModel(directory: directory)
-        let documents = try CollectionFile.read(
-            corpusPath,
-            textOf: { row in
-                (row["title"] as? String ?? "") + " " + (row["text"] as? String ?? "")
-            })
-        var queries = try CollectionFile.read(queriesPath, textOf: { $0["text"] as? String ?? "" })
+        // The package's one BEIR reader (HypencoderRPC), the one `hypencoder eval` uses, so
+        // both rank the same judged queries by the same qrels rule.
+        let documents = try BEIRCollection.records(at: corpusPath).map { record in
+            (id: record.id, text: (record.fields["title"]?.stringValue ?? "") + " " + (record.fields["text"]?.stringValue ?? ""))
+        }
+        var queries = try BEIRCollection.queries(at: queriesPath)
         if let qrelsPath {
-            let judged = try CollectionFile.judgedQueries(qrelsPath)
-            queries = queries.filter { judged.contains($0.id) }
+            let judged = try BEIRCollection.qrels(at: qrelsPath)
+            queries = queries.filter { judged[$0.id] != nil }
         }
         guard !documents.isEmpty else { throw RankError("\(corpusPath): no documents") }
         guard !queries.isEmpty else { throw RankError("\(queriesPath): no queries to rank") }
@@ -112,63 +118,9 @@ struct RankCommand {
     }
 }
 
-/// A collection file that cannot be used; the message names the file and line.
+/// A rank that cannot go on (nothing to rank, a run that cannot be written); the message
+/// names the file. Malformed collection files throw the reader's `BEIRFileError`.
 struct RankError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Reading BEIR JSON-lines and qrels files for `rank`.
-enum CollectionFile {
-    struct Entry {
-        let id: String
-        let text: String
-    }
-
-    /// One entry per non-empty line; `_id` may be a string or a number, as in BEIR files.
-    static func read(_ path: String, textOf: ([String: Any]) -> String) throws -> [Entry] {
-        let content = try contents(of: path)
-        var entries: [Entry] = []
-        for (number, line) in content.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            if line.allSatisfy(\.isWhitespace) { continue }
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
-            guard let row = object as? [String: Any] else {
-                throw RankError("\(path):\(number + 1): not a JSON object")
-            }
-            let id: String
-            if let text = row["_id"] as? String {
-                id = text
-            } else if let value = row["_id"] as? NSNumber {
-                id = value.stringValue
-            } else {
-                throw RankError("\(path):\(number + 1): missing \"_id\" (string or number)")
-            }
-            entries.append(Entry(id: id, text: textOf(row)))
-        }
-        return entries
-    }
-
-    /// Query ids named in the first column of a qrels TSV (a `query-id` header is skipped).
-    static func judgedQueries(_ path: String) throws -> Set<String> {
-        var ids = Set<String>()
-        for (number, line) in try contents(of: path).split(whereSeparator: \.isNewline).enumerated() {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count >= 3 else {
-                throw RankError("\(path):\(number + 1): expected query-id, corpus-id and score separated by tabs")
-            }
-            if number == 0 && fields[0] == "query-id" { continue }
-            ids.insert(String(fields[0]))
-        }
-        return ids
-    }
-
-    private static func contents(of path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RankError("\(path): cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RankError("\(path): not UTF-8")
-        }
-        return text
-    }
 }

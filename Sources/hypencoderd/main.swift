@@ -28,16 +28,16 @@ do {
 
 Log.shared.level = configuration.logLevel
 do {
-    let services = try Services.load(configuration)
+    let modelAndIndex = try ModelAndIndex.load(configuration)
     let reloader = loader
     do {
         let server = try Server(
-            configuration: configuration, services: services,
+            configuration: configuration, modelAndIndex: modelAndIndex,
             reloadConfiguration: { try reloader.resolve() })
         // `run` throws only while taking or binding the socket, before anything is served.
         exit(try server.run())
     } catch {
-        services.abandonStart()
+        modelAndIndex.abandonStart()
         throw error
     }
 } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// Every subcommand of the real `hypencoder` executable against a real daemon on the small2

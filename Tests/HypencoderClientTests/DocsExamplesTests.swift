@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// The `hypencoder` examples in Docs/clients.md work as written: each line of the first
@@ -6,7 +7,7 @@ import XCTest
 /// directory holding the files the examples name (`docs.jsonl`, `beir/`).
 final class DocsExamplesTests: XCTestCase {
     func testEveryClientExampleInTheDocsSucceeds() throws {
-        let markdown = try String(contentsOfFile: ClientTestPaths.repositoryRoot + "/Docs/clients.md", encoding: .utf8)
+        let markdown = try String(contentsOfFile: TestPaths.repositoryRoot + "/Docs/clients.md", encoding: .utf8)
         let examples = try Self.firstShellBlock(markdown).filter { $0.hasPrefix("hypencoder ") }
         XCTAssertGreaterThanOrEqual(examples.count, 10, "expected the examples block in Docs/clients.md")
 
@@ -15,7 +16,7 @@ final class DocsExamplesTests: XCTestCase {
         try TinyBEIR.write(to: workspace + "/beir")
         try "{\"id\": \"note-1\", \"text\": \"Remember to buy yeast.\", \"metadata\": {\"kind\": \"note\"}}\n"
             .write(toFile: workspace + "/docs.jsonl", atomically: true, encoding: .utf8)
-        let hypencoder = try ClientTestPaths.product("hypencoder")
+        let hypencoder = try TestPaths.product("hypencoder")
         for example in examples {
             let words = try Self.shellWords(String(example.dropFirst("hypencoder ".count)))
             let outcome = try runProcess(hypencoder, ["--socket", daemon.socketPath] + words, currentDirectory: workspace)
@@ -30,7 +31,7 @@ final class DocsExamplesTests: XCTestCase {
         guard let start = lines.firstIndex(of: "```sh"),
             let end = lines[(start + 1)...].firstIndex(of: "```")
         else {
-            throw ClientTestFailure("no ```sh block in Docs/clients.md")
+            throw TestFailure("no ```sh block in Docs/clients.md")
         }
         return Array(lines[(start + 1)..<end])
     }
@@ -58,7 +59,7 @@ final class DocsExamplesTests: XCTestCase {
                 inWord = true
             }
         }
-        guard quote == nil else { throw ClientTestFailure("unbalanced quote in: \(line)") }
+        guard quote == nil else { throw TestFailure("unbalanced quote in: \(line)") }
         if inWord { words.append(current) }
         return words
     }

@@ -1,11 +1,12 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// The exit statuses scripts rely on (documented in `hypencoder --help`): 0 ok, 64 usage,
 /// 65 bad input file, 66 missing input, 69 no daemon, 1 an error from the daemon.
 final class ExitStatusTests: XCTestCase {
     private func client(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutcome {
-        try runProcess(try ClientTestPaths.product("hypencoder"), arguments, environment: environment)
+        try runProcess(try TestPaths.product("hypencoder"), arguments, environment: environment)
     }
 
     func testUsageErrorsExit64WithoutNeedingADaemon() throws {
@@ -48,8 +49,7 @@ final class ExitStatusTests: XCTestCase {
     }
 
     func testNoDaemonExits69AndNamesTheSocket() throws {
-        let directory = try ClientTestPaths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try temporaryDirectory()
         let outcome = try client(["status"], environment: ["HYPENCODER_SOCKET": directory + "/absent.sock"])
         XCTAssertEqual(outcome.status, 69)
         XCTAssertTrue(outcome.stderr.contains(directory + "/absent.sock"), outcome.stderr)
@@ -100,7 +100,7 @@ final class ExitStatusTests: XCTestCase {
     }
 
     func testTheClientDoesNotLinkBLAS() throws {
-        let ldd = try runProcess("/usr/bin/ldd", [try ClientTestPaths.product("hypencoder")])
+        let ldd = try runProcess("/usr/bin/ldd", [try TestPaths.product("hypencoder")])
         XCTAssertEqual(ldd.status, 0, ldd.stderr)
         XCTAssertFalse(ldd.stdout.lowercased().contains("blas"), ldd.stdout)
         XCTAssertFalse(ldd.stdout.contains("libuv"), ldd.stdout)

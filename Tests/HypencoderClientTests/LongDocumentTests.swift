@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// `hypencoder add` with texts longer than the model reads: up to the index's 4 MiB they are

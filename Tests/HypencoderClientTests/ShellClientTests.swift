@@ -1,10 +1,11 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// `Clients/shell/hypencoder-rpc` against a real daemon (needs socat and jq; Scripts/setup-debian
 /// installs both).
 final class ShellClientTests: XCTestCase {
-    private let script = ClientTestPaths.repositoryRoot + "/Clients/shell/hypencoder-rpc"
+    private let script = TestPaths.repositoryRoot + "/Clients/shell/hypencoder-rpc"
 
     private func rpc(_ arguments: [String], socket: String) throws -> ProcessOutcome {
         try runProcess("/bin/bash", [script] + arguments, environment: ["HYPENCODER_SOCKET": socket])

@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 /// The unit files under `Systemd/` pass `systemd-analyze verify`, and the daemon serves the
@@ -7,7 +8,7 @@ import XCTest
 final class SystemdUnitTests: XCTestCase {
     private func requireTool(_ path: String) throws {
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ClientTestFailure("\(path) is missing: install Debian's systemd package (Scripts/setup-debian)")
+            throw TestFailure("\(path) is missing: install Debian's systemd package (Scripts/setup-debian)")
         }
     }
 
@@ -15,9 +16,8 @@ final class SystemdUnitTests: XCTestCase {
     /// checks that the binary exists), then verifies them.
     private func verify(_ directory: String, user: Bool, binaryPlaceholder: String) throws {
         try requireTool("/usr/bin/systemd-analyze")
-        let scratch = try ClientTestPaths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let daemon = try ClientTestPaths.product("hypencoderd")
+        let scratch = try temporaryDirectory()
+        let daemon = try TestPaths.product("hypencoderd")
         var paths: [String] = []
         for name in ["hypencoder.socket", "hypencoder.service"] {
             let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
@@ -34,17 +34,17 @@ final class SystemdUnitTests: XCTestCase {
     }
 
     func testSystemUnitsVerify() throws {
-        try verify(ClientTestPaths.repositoryRoot + "/Systemd", user: false, binaryPlaceholder: "/usr/local/bin/hypencoderd")
+        try verify(TestPaths.repositoryRoot + "/Systemd", user: false, binaryPlaceholder: "/usr/local/bin/hypencoderd")
     }
 
     func testUserUnitsVerify() throws {
-        try verify(ClientTestPaths.repositoryRoot + "/Systemd/user", user: true, binaryPlaceholder: "%h/.local/bin/hypencoderd")
+        try verify(TestPaths.repositoryRoot + "/Systemd/user", user: true, binaryPlaceholder: "%h/.local/bin/hypencoderd")
     }
 
     /// Docs/service.md records the number; this keeps it from creeping up unnoticed.
     func testSystemServiceExposureIsAtMostTwo() throws {
         try requireTool("/usr/bin/systemd-analyze")
-        let unit = ClientTestPaths.repositoryRoot + "/Systemd/hypencoder.service"
+        let unit = TestPaths.repositoryRoot + "/Systemd/hypencoder.service"
         let outcome = try runProcess("/usr/bin/systemd-analyze", ["security", "--offline=true", unit])
         let summary = outcome.stdout.components(separatedBy: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let number = summary.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
@@ -54,9 +54,8 @@ final class SystemdUnitTests: XCTestCase {
 
     func testSocketActivatedDaemonAnswersTheClient() throws {
         try requireTool("/usr/bin/systemd-socket-activate")
-        try ClientTestPaths.requireModel()
-        let directory = try ClientTestPaths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try TestPaths.requireModel()
+        let directory = try temporaryDirectory()
         let socket = directory + "/activated.sock"
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
@@ -66,20 +65,20 @@ final class SystemdUnitTests: XCTestCase {
         let activator = try SpawnedProcess(
             "/usr/bin/systemd-socket-activate",
             [
-                "--listen=" + socket, try ClientTestPaths.product("hypencoderd"),
-                "--model", ClientTestPaths.smallModel, "--index", directory + "/index",
+                "--listen=" + socket, try TestPaths.product("hypencoderd"),
+                "--model", TestPaths.smallModel, "--index", directory + "/index",
             ],
             environment: environment, logPath: log)
         // The socket exists once the activator listens; the daemon starts on our first connection.
-        let deadline = Date().addingTimeInterval(ClientTestPaths.timeout)
+        let deadline = Date().addingTimeInterval(SpawnedProcess.timeout)
         while !FileManager.default.fileExists(atPath: socket) {
             guard activator.isRunning, Date() < deadline else {
-                throw ClientTestFailure(
+                throw TestFailure(
                     "systemd-socket-activate did not listen: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
             usleep(2_000)
         }
-        let hypencoder = try ClientTestPaths.product("hypencoder")
+        let hypencoder = try TestPaths.product("hypencoder")
         let status = try runProcess(hypencoder, ["--socket", socket, "status", "--json"])
         XCTAssertEqual(status.status, 0, status.stderr + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
         let index = (try parseJSON(status.stdout) as? [String: Any])?["index"] as? [String: Any]

@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// A first slice of the bad-input catalogue: each input gets its proper error (or a clean

@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// JSON-RPC 2.0 batches, notifications and id echo, through the real daemon.

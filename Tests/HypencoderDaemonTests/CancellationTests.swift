@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// `$/cancelRequest`, progress, and what a vanished client's work becomes. `debug/sleep`

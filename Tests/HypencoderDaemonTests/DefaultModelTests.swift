@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
 @testable import HypencoderDaemon

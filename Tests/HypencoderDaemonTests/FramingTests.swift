@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// Both framings, fed the way real clients and hostile ones feed them: one byte at a time,
@@ -18,7 +19,7 @@ final class FramingTests: XCTestCase {
         try assertByteAtATime(.contentLength)
     }
 
-    private func assertByteAtATime(_ framing: ClientFraming) throws {
+    private func assertByteAtATime(_ framing: Framing) throws {
         let client = try daemon.connect(framing: framing)
         let body = client.requestMessage("debug/sleep", ["milliseconds": 0], id: "é-1").serialized()
         for byte in client.framed(body) { try client.sendRaw([byte]) }
@@ -33,7 +34,7 @@ final class FramingTests: XCTestCase {
 
     /// 300 requests in one write, alternating loop-thread and worker methods; every id is
     /// answered exactly once.
-    private func assertPipelined(_ framing: ClientFraming) throws {
+    private func assertPipelined(_ framing: Framing) throws {
         let client = try daemon.connect(framing: framing)
         var bytes: [UInt8] = []
         let count = 300

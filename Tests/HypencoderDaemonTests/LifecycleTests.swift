@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// LSP lifecycle as adapted to a daemon: `initialize` optional but first, `shutdown` then

@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// Every configured limit is reported as a JSON-RPC error that names it (`data.limit`),

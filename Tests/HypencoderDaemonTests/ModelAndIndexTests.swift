@@ -1,22 +1,18 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// The model and index methods through the real daemon, with the small random-weight model
 /// that `Scripts/make-test-models` builds, checked against the PyTorch reference numbers
 /// committed in `Tests/Fixtures/reference/small2-safetensors.json`.
 final class ModelAndIndexTests: XCTestCase {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let modelDirectory = repositoryRoot + "/.build/fixtures/models/small2-safetensors"
+    static let repositoryRoot = TestPaths.repositoryRoot
+    static let modelDirectory = TestPaths.smallModel
     static let referencePath = repositoryRoot + "/Tests/Fixtures/reference/small2-safetensors.json"
 
     /// CI always creates the test model, so its absence is a failure, not a skip.
-    static func requireModel() throws {
-        guard FileManager.default.fileExists(atPath: modelDirectory + "/config.json") else {
-            throw TestFailure("test model missing at \(modelDirectory): run Scripts/make-test-models")
-        }
-    }
+    static func requireModel() throws { try TestPaths.requireModel() }
 
     private func requireModel() throws { try Self.requireModel() }
 

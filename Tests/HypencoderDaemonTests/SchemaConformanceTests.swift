@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// `Schemas/hypencoder.openrpc.json` is a contract: every method the daemon serves is in it,

@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// The listening socket: mode, stale files from a crash, a live daemon never robbed of its
@@ -16,10 +17,7 @@ final class SocketTests: XCTestCase {
         let directory = try temporaryDirectory()
         let path = directory + "/d.sock"
         // A socket file nobody listens on, as a crashed daemon leaves behind.
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = UnixAddress(path)
-        XCTAssertEqual(address.bind(fd), 0)
-        close(fd)
+        close(try UnixSocketAddress(path: path).boundSocket(.stream))
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
 
         let daemon = try DaemonProcess(socketPath: path, directory: directory)

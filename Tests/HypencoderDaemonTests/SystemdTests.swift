@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// The systemd integration, without systemd: the notify protocol (READY=1 is what every
@@ -17,17 +18,9 @@ final class SystemdTests: XCTestCase {
 
     func testAbstractNotifySocket() throws {
         let name = "hcd-test-\(getpid())-\(UUID().uuidString.prefix(8))"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        // A leading NUL, no file: the abstract namespace.
+        let fd = try UnixSocketAddress(abstractName: name).boundSocket(.datagram)
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = [UInt8(0)] + Array(name.utf8)  // leading NUL: the abstract namespace
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        XCTAssertEqual(bound, 0)
         let daemon = try DaemonProcess(waitForReady: false, environment: ["NOTIFY_SOCKET": "@" + name])
         var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         XCTAssertGreaterThan(poll(&probe, 1, Int32(DaemonProcess.timeout * 1000)), 0, "no datagram; log:\n\(daemon.log)")
@@ -39,49 +32,27 @@ final class SystemdTests: XCTestCase {
     func testSocketActivationServesFd3AndLeavesTheSocketToSystemd() throws {
         let directory = try temporaryDirectory()
         let path = directory + "/activated.sock"
-        let listenFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = UnixAddress(path)
-        XCTAssertEqual(address.bind(listenFD), 0)
+        let listenFD = try UnixSocketAddress(path: path).boundSocket(.stream)
         XCTAssertEqual(listen(listenFD, 16), 0)
         defer { close(listenFD) }
 
         // LISTEN_PID must be the daemon's own pid: a shell exports its $$ and then execs it.
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, listenFD, 3)
-        posix_spawn_file_actions_addopen(&actions, 2, directory + "/daemon.log", O_WRONLY | O_CREAT, 0o644)
         let unusedPath = directory + "/not-used.sock"
-        let arguments = [
-            "/bin/sh", "-c", "export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\"",
-            try DaemonProcess.executable(), "--socket", unusedPath,
-        ]
-        var pid: pid_t = 0
-        let status = withCStrings(arguments) { argv in
-            withCStrings(ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }) { envp in
-                posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
-            }
-        }
-        XCTAssertEqual(status, 0)
-        defer {
-            if kill(pid, 0) == 0 {
-                kill(pid, SIGKILL)
-                waitpid(pid, nil, 0)
-            }
-        }
+        let activated = try SpawnedProcess(
+            "/bin/sh",
+            [
+                "-c", "export LISTEN_PID=$$ LISTEN_FDS=1; exec \"$0\" \"$@\"",
+                try DaemonProcess.executable(), "--socket", unusedPath,
+            ],
+            environment: ProcessInfo.processInfo.environment, logPath: directory + "/daemon.log",
+            inheriting: [3: listenFD])
 
-        let client = try RPCClient(path: path)
+        let client = try RPCClient.testing(path: path)
         XCTAssertNotNil(try client.result("server/status")["version"], "served on the inherited socket")
         XCTAssertFalse(FileManager.default.fileExists(atPath: unusedPath), "--socket is ignored under activation")
 
-        kill(pid, SIGTERM)
-        var exitStatus: Int32 = 0
-        let deadline = Date().addingTimeInterval(DaemonProcess.timeout)
-        while waitpid(pid, &exitStatus, WNOHANG) == 0 {
-            guard Date() < deadline else { return XCTFail("activated daemon did not stop") }
-            usleep(5000)
-        }
-        XCTAssertEqual((exitStatus >> 8) & 0xFF, 0)
+        kill(activated.pid, SIGTERM)
+        XCTAssertEqual(activated.waitForExit(timeout: DaemonProcess.timeout), 0, "the activated daemon stops cleanly")
         XCTAssertTrue(FileManager.default.fileExists(atPath: path), "the socket belongs to the .socket unit")
     }
 
@@ -104,12 +75,4 @@ final class SystemdTests: XCTestCase {
         try waitUntil("the failed reload is logged") { daemon.log.contains("reload failed") }
         XCTAssertEqual(try client.result("server/status")["limits"]?["maxBatchLength"], 9)
     }
-}
-
-/// Runs `body` with a NULL-terminated C array of the strings.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return body(pointers)
 }

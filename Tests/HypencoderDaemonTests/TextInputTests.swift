@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderTestSupport
 import XCTest
 
 /// Texts the model is asked to read: empty or whitespace-only ones are refused naming the

@@ -1,4 +1,5 @@
 import SeededRandom
+import TensorFiles
 import XCTest
 
 @testable import HypencoderIndex
@@ -228,7 +229,7 @@ final class DocumentIndexTests: XCTestCase {
             let expected: [Float] =
                 storage == .float16
                 ? vector.map { Float(Float16($0)) }
-                : vector.map { Float(bitPattern: UInt32(VectorStorageType.bfloat16Bits($0)) << 16) }
+                : vector.map { HalfFloat.bfloat16.widen(HalfFloat.bfloat16.narrow($0)) }
             XCTAssertEqual(reopened.get(ids: ["a"])[0]?.vector, expected)
             XCTAssertEqual(reopened.get(ids: ["b"])[0]?.vector, expected)
             XCTAssertEqual(expected[0], 1.0)

@@ -129,31 +129,3 @@ final class SnapshotIsolationTests: XCTestCase {
         }
     }
 }
-
-/// Problems found by background threads, and a stop flag, behind one lock.
-private final class SharedFlags: @unchecked Sendable {
-    private let lock = NSLock()
-    private var found: [String] = []
-    private var stopped = false
-
-    var problems: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return found
-    }
-    var finished: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
-    func report(_ problem: String) {
-        lock.lock()
-        found.append(problem)
-        lock.unlock()
-    }
-    func finish() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
-    }
-}

@@ -91,3 +91,31 @@ func XCTAssertIndexError<T>(
         XCTFail("expected an IndexError, got \(error)", file: file, line: line)
     }
 }
+
+/// Problems found by background threads, and a stop flag, behind one lock.
+final class SharedFlags: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [String] = []
+    private var stopped = false
+
+    var problems: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return found
+    }
+    var finished: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+    func report(_ problem: String) {
+        lock.lock()
+        found.append(problem)
+        lock.unlock()
+    }
+    func finish() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+}

@@ -1,8 +1,8 @@
 """Every message the Swift daemon tests (Tests/HypencoderDaemonTests) received validates
 against the schema: they log each one, with the method it answers, to
-.build/test-responses/daemon.jsonl (see Support/ResponseLog.swift). Run after
-`swift test`; when the log is absent (Swift tests not run on this tree) the test is
-skipped, saying so."""
+.build/test-responses/daemon.jsonl (see Tests/HypencoderTestSupport/ResponseLog.swift).
+Run after `swift test`; when the log is absent (Swift tests not run on this tree) the test
+is skipped, saying so."""
 
 import json
 import pathlib

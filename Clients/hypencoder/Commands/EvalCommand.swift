@@ -1,45 +1,44 @@
+import CommandLineOptions
 import Foundation
 import HypencoderRPC
 
 /// `hypencoder eval --corpus DIR`: runs a BEIR collection through the daemon and reports
 /// nDCG@10, MAP and R@100 (see `RetrievalMeasures` for the exact definitions).
 enum EvalCommand: Command {
-    static let name = "eval"
-    static let summary = "index a BEIR collection, search its queries, report nDCG@10, MAP, R@100"
-    static let help = """
-        usage: hypencoder eval --corpus DIR [--split test] [--run OUT.trec] [-k 1000] [--no-index] [--json]
+    static let options = OptionTable(
+        command: "hypencoder eval",
+        abstract: "index a BEIR collection, search its queries, report nDCG@10, MAP, R@100",
+        discussion: """
+            Evaluates the daemon on a BEIR-layout collection (DIR/corpus.jsonl, DIR/queries.jsonl,
+            DIR/qrels/SPLIT.tsv): adds the corpus to the index (unless --no-index), runs every
+            judged query as an exact search, and prints nDCG@10, MAP and R@100 with trec_eval's
+            definitions (gain = grade, log2 discount; relevant = grade >= 1).
+            Use an index that holds only this collection: other documents would be ranked too.
+            """,
+        options: [
+            .value("--corpus", "DIR", help: "the collection's directory").required(),
+            .value("--split", "NAME", help: "qrels file to use", default: "test"),
+            .value("--run", "FILE", help: #"also write the ranking as a TREC run file ("qid Q0 docid rank score hypencoder")"#),
+            .value("-k", "N", help: "documents retrieved per query", check: .integer(1...10_000), default: "1000"),
+            .flag("--no-index", help: "the index already holds the corpus: only search"),
+            .value("--batch-size", "N", help: "documents per index/add request", check: .integer(1...10_000), default: "64"),
+            .flag("--quiet", help: "no progress on stderr"),
+            .flag("--json", help: #"print {"nDCG@10", "MAP", "R@100", "queries"} as JSON"#),
+        ],
+        examples: [["--corpus", "beir", "--no-index", "--run", "run.trec", "-k", "100"]])
 
-        Evaluates the daemon on a BEIR-layout collection (DIR/corpus.jsonl, DIR/queries.jsonl,
-        DIR/qrels/SPLIT.tsv): adds the corpus to the index (unless --no-index), runs every
-        judged query as an exact search, and prints nDCG@10, MAP and R@100 with trec_eval's
-        definitions (gain = grade, log2 discount; relevant = grade >= 1).
-          --split NAME      qrels file to use (default test)
-          --run FILE        also write the ranking as a TREC run file
-                            ("qid Q0 docid rank score hypencoder")
-          -k N              documents retrieved per query (1-10000, default 1000)
-          --no-index        the index already holds the corpus: only search
-          --batch-size N    documents per index/add request (default 64)
-          --quiet           no progress on stderr
-          --json            print {"nDCG@10", "MAP", "R@100", "queries"} as JSON
-        Use an index that holds only this collection: other documents would be ranked too.
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
         let quiet = arguments.flag("--quiet")
         let noIndex = arguments.flag("--no-index")
-        let k = try arguments.integer("-k", in: 1...10_000) ?? 1000
-        let batchSize = try arguments.integer("--batch-size", in: 1...10_000) ?? 64
-        let split = try arguments.option("--split") ?? "test"
-        let runPath = try arguments.option("--run")
-        guard let directory = try arguments.option("--corpus") else {
-            throw ClientError.usage("--corpus DIR is required\n\(help)")
-        }
-        _ = try arguments.finish(positionals: 0...0, usage: help)
+        let k = arguments[integer: "-k"]
+        let batchSize = arguments[integer: "--batch-size"]
+        let split = arguments["--split"]
+        let runPath = arguments.value("--run")
+        let directory = arguments["--corpus"]
 
         let collection = BEIRCollection(directory: directory)
-        let qrels = try collection.qrels(split: split)
-        let queries = try collection.queries()
+        let (qrels, queries) = try collection.evaluationInputs(split: split)
         let judged = qrels.keys.filter { queries[$0] != nil }.sorted()
         let missing = qrels.count - judged.count
         if missing > 0 { Output.error("hypencoder: eval: \(missing) judged queries are not in queries.jsonl; skipped") }

@@ -1,22 +1,26 @@
+import CommandLineOptions
 import HypencoderRPC
 
 /// `hypencoder get ID...`: stored documents by id (`index/get`).
 enum GetCommand: Command {
-    static let name = "get"
-    static let summary = "stored documents (text, metadata, optionally vector) by id"
-    static let help = """
-        usage: hypencoder get ID... [--vector] [--json]
+    static let options = OptionTable(
+        command: "hypencoder get",
+        abstract: "stored documents (text, metadata, optionally vector) by id",
+        discussion: """
+            Shows stored documents (JSON-RPC method index/get) with their text and metadata.
+            An id that is not stored is shown as "(not found)"; that is not an error.
+            """,
+        options: [
+            .positional("ID", count: 1...Int.max),
+            .flag("--vector", help: "also fetch the stored vector (as base64 float32 in --json output)"),
+            .flag("--json", help: #"print the daemon's result ({"documents": [... or null where absent]})"#),
+        ],
+        examples: [["rocket", "--json"]])
 
-        Shows stored documents (JSON-RPC method index/get) with their text and metadata.
-          --vector   also fetch the stored vector (as base64 float32 in --json output)
-          --json     print the daemon's result ({"documents": [... or null where absent]})
-        An id that is not stored is shown as "(not found)"; that is not an error.
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
         let vector = arguments.flag("--vector")
-        let ids = try arguments.finish(positionals: 1...Int.max, usage: help)
+        let ids = arguments.values("ID")
         var include: [JSONValue] = ["text", "metadata"]
         if vector { include.append("vector") }
         let result = try context.call(

@@ -1,34 +1,36 @@
+import CommandLineOptions
 import HypencoderRPC
 
 /// `hypencoder import --vectors FILE --ids FILE`: loads precomputed document vectors
 /// (e.g. encoded on a GPU elsewhere) without re-encoding, through `index/add` with
 /// base64 float32 vectors.
 enum ImportCommand: Command {
-    static let name = "import"
-    static let summary = "add precomputed vectors (.npy or raw float32) with their ids"
-    static let help = """
-        usage: hypencoder import --vectors FILE --ids FILE [--batch-size N] [--quiet] [--json]
+    static let options = OptionTable(
+        command: "hypencoder import",
+        abstract: "add precomputed vectors (.npy or raw float32) with their ids",
+        discussion: """
+            Adds documents that already have vectors (JSON-RPC method index/add, vectors sent as
+            base64 float32); nothing is encoded and no text is stored. The vectors must come
+            from the model the daemon serves (same fingerprint).
+            """,
+        options: [
+            .value(
+                "--vectors", "FILE",
+                help: "a .npy float32 matrix (rows, dimension), or raw little-endian float32 rows of the index's dimension"
+            ).required(),
+            .value("--ids", "FILE", help: "one document id per line, in the order of the rows").required(),
+            .value("--batch-size", "N", help: "documents per request", check: .integer(1...10_000), default: "1024"),
+            .flag("--quiet", help: "no progress on stderr"),
+            .flag("--json", help: #"print {"documents", "added", "updated"} as JSON"#),
+        ],
+        examples: [["--vectors", "vectors.npy", "--ids", "ids.txt"]])
 
-        Adds documents that already have vectors (JSON-RPC method index/add, vectors sent as
-        base64 float32); nothing is encoded and no text is stored.
-          --vectors FILE   a .npy float32 matrix (rows, dimension), or raw little-endian
-                           float32 rows of the index's dimension
-          --ids FILE       one document id per line, in the order of the rows
-          --batch-size N   documents per request (1-10000, default 1024)
-          --quiet          no progress on stderr
-          --json           print {"documents", "added", "updated"} as JSON
-        The vectors must come from the model the daemon serves (same fingerprint).
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
         let quiet = arguments.flag("--quiet")
-        let batchSize = try arguments.integer("--batch-size", in: 1...10_000) ?? 1024
-        guard let vectorsPath = try arguments.option("--vectors") else {
-            throw ClientError.usage("--vectors FILE is required\n\(help)")
-        }
-        guard let idsPath = try arguments.option("--ids") else { throw ClientError.usage("--ids FILE is required\n\(help)") }
-        _ = try arguments.finish(positionals: 0...0, usage: help)
+        let batchSize = arguments[integer: "--batch-size"]
+        let vectorsPath = arguments["--vectors"]
+        let idsPath = arguments["--ids"]
 
         let ids = try readIDs(idsPath)
         let stats = try context.call("index/stats")

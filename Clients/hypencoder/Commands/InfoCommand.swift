@@ -1,21 +1,20 @@
+import CommandLineOptions
 import HypencoderRPC
 
 /// `hypencoder info`: what the daemon serves: the model (`model/info`) and the index
 /// (`index/stats`). Either may be absent; that is reported, not an error.
 enum InfoCommand: Command {
-    static let name = "info"
-    static let summary = "the loaded model and the open index"
-    static let help = """
-        usage: hypencoder info [--json]
+    static let options = OptionTable(
+        command: "hypencoder info",
+        abstract: "the loaded model and the open index",
+        discussion: """
+            Shows the model (model/info) and the index (index/stats). A daemon started without
+            a model or an index says so instead of failing.
+            """,
+        options: [.flag("--json", help: #"print {"model": ..., "index": ...} as JSON (null where absent)"#)])
 
-        Shows the model (model/info) and the index (index/stats). A daemon started without
-        a model or an index says so instead of failing.
-          --json   print {"model": ..., "index": ...} as JSON (null where absent)
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
-        _ = try arguments.finish(positionals: 0...0, usage: help)
         let model = try optional { try context.call("model/info") }
         let index = try optional { try context.call("index/stats") }
         if json { return Output.json(["model": model ?? .null, "index": index ?? .null]) }

@@ -1,45 +1,56 @@
+import CommandLineOptions
 import HypencoderRPC
 
 /// `hypencoder search QUERY`: the top-k documents for a query (`search`).
 enum SearchCommand: Command {
-    static let name = "search"
-    static let summary = "top-k documents of the index for a query"
-    static let help = """
-        usage: hypencoder search QUERY [-k N] [--exact|--approximate [--paper] [--entry-points N]
-                                 [--ncandidates N] [--max-iter N]] [--include text,metadata] [--json]
+    static let options = OptionTable(
+        command: "hypencoder search",
+        abstract: "top-k documents of the index for a query",
+        discussion: "Ranks the index's documents for QUERY with the model's q-net (JSON-RPC method search).",
+        options: [
+            .positional("QUERY"),
+            .value("-k", "N", help: "how many hits", check: .integer(1...10_000), default: "10"),
+            .flag("--exact", help: "score every document (the default)"),
+            .flag("--approximate", help: "walk the neighbour graph: scores part of the index, may miss a few"),
+            .value(
+                "--include", "LIST", help: "also return stored text and/or metadata (comma-separated)",
+                check: .custom(expected: "text and/or metadata, comma-separated") { includeList($0) != nil }),
+            .flag(
+                "--json",
+                help: #"print the daemon's result ({"mode", "results": [{id, score, ...}], "documentsScored", "elapsedMs"})"#),
+        ]
+            + Option.section(
+                "Approximate search (with --approximate)",
+                [
+                    .flag("--paper", help: "the paper's traversal (random entry points) instead of ours"),
+                    .value(
+                        "--entry-points", "N", help: "documents scored first; ours 32, paper 10000", check: .integer(1...100_000)),
+                    .value(
+                        "--ncandidates", "N", help: "beam width (ours, 40) or documents expanded per round (paper, 64)",
+                        check: .integer(1...10_000)),
+                    .value("--max-iter", "N", help: "most rounds; ours 400, paper 16", check: .integer(0...100_000)),
+                ]),
+        examples: [
+            ["how do rockets reach orbit", "-k", "5", "--include", "text"],
+            ["how do rockets reach orbit", "--approximate", "--ncandidates", "80"],
+        ])
 
-        Ranks the index's documents for QUERY with the model's q-net (JSON-RPC method search).
-          -k N              how many hits (1-10000, default 10)
-          --exact           score every document (default)
-          --approximate     walk the neighbour graph: scores part of the index, may miss a few
-            --paper           the paper's traversal (random entry points) instead of ours
-            --entry-points N  documents scored first (ours: 32; paper: 10000)
-            --ncandidates N   beam width (ours: 40) or documents expanded per round (paper: 64)
-            --max-iter N      most rounds (ours: 400; paper: 16)
-          --include LIST    also return stored text and/or metadata (comma-separated)
-          --json            print the daemon's result
-                            ({"mode", "results": [{id, score, ...}], "documentsScored", "elapsedMs"})
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
-        let k = try arguments.integer("-k", in: 1...10_000) ?? 10
+        let k = arguments[integer: "-k"]
         let exact = arguments.flag("--exact")
         let approximate = arguments.flag("--approximate")
-        guard !(exact && approximate) else { throw ClientError.usage("--exact and --approximate exclude each other") }
+        guard !(exact && approximate) else { throw UsageError("--exact and --approximate exclude each other") }
         var graph: JSONObject = [:]
         if arguments.flag("--paper") { graph["traversal"] = "paper" }
-        for (flag, key, range) in [
-            ("--entry-points", "entryPoints", 1...100_000), ("--ncandidates", "ncandidates", 1...10_000),
-            ("--max-iter", "maxIter", 0...100_000),
-        ] {
-            if let value = try arguments.integer(flag, in: range) { graph[key] = .integer(Int64(value)) }
+        for (flag, key) in [("--entry-points", "entryPoints"), ("--ncandidates", "ncandidates"), ("--max-iter", "maxIter")] {
+            if let value = arguments.integer(flag) { graph[key] = .integer(Int64(value)) }
         }
         guard approximate || graph.isEmpty else {
-            throw ClientError.usage("--paper, --entry-points, --ncandidates and --max-iter need --approximate")
+            throw UsageError("--paper, --entry-points, --ncandidates and --max-iter need --approximate")
         }
-        let include = try includeList(arguments.option("--include"), allowed: ["text", "metadata"])
-        let query = try arguments.finish(positionals: 1...1, usage: help)[0]
+        let include = arguments.value("--include").flatMap(includeList) ?? []
+        let query = arguments["QUERY"]
 
         var params: JSONObject = [
             "query": .string(query), "k": .integer(Int64(k)),
@@ -66,14 +77,10 @@ enum SearchCommand: Command {
         }
     }
 
-    /// `text,metadata` → ["text", "metadata"], refusing anything else by name.
-    static func includeList(_ text: String?, allowed: [String]) throws -> [String] {
-        guard let text else { return [] }
+    /// `text,metadata` → ["text", "metadata"]; nil if it names anything else.
+    static func includeList(_ text: String) -> [String]? {
         let parts = text.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
-        for part in parts where !allowed.contains(part) {
-            throw ClientError.usage("--include: unknown field \"\(part)\"; allowed: \(allowed.joined(separator: ", "))")
-        }
-        return parts
+        return parts.allSatisfy(["text", "metadata"].contains) ? parts : nil
     }
 }
 

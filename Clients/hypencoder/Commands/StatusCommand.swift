@@ -1,19 +1,16 @@
+import CommandLineOptions
 import HypencoderRPC
 
 /// `hypencoder status`: is the daemon up, and how busy is it (`server/status`).
 enum StatusCommand: Command {
-    static let name = "status"
-    static let summary = "daemon health: version, uptime, connections, work, memory, model, index"
-    static let help = """
-        usage: hypencoder status [--json]
+    static let options = OptionTable(
+        command: "hypencoder status",
+        abstract: "daemon health: version, uptime, connections, work, memory, model, index",
+        discussion: "Shows the daemon's health and counters (JSON-RPC method server/status).",
+        options: [.flag("--json", help: "print the daemon's result object as JSON")])
 
-        Shows the daemon's health and counters (JSON-RPC method server/status).
-          --json   print the daemon's result object as JSON
-        """
-
-    static func run(_ arguments: inout ArgumentList, _ context: ClientContext) throws {
+    static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
-        _ = try arguments.finish(positionals: 0...0, usage: help)
         let status = try context.call("server/status")
         if json { return Output.json(status) }
         var rows: [[String]] = [

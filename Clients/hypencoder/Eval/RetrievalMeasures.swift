@@ -1,5 +1,7 @@
-/// Query id → document id → relevance grade.
-typealias Qrels = [String: [String: Int]]
+import HypencoderRPC
+
+/// Query id → document id → relevance grade, as `BEIRCollection` reads them.
+typealias Qrels = BEIRQrels
 
 /// One retrieved document of a run.
 struct RankedDocument {
@@ -12,7 +14,8 @@ struct RankedDocument {
 ///
 /// - A run is ordered by score, highest first; ties go to the larger document id
 ///   (trec_eval ignores the rank column and sorts this way).
-/// - Relevant means grade ≥ 1. Grades ≤ 0 count as not relevant and gain nothing.
+/// - Relevant means grade > 0 (`BEIRCollection.isRelevant`, the reader's rule). Grades ≤ 0
+///   count as not relevant and gain nothing.
 /// - nDCG@10 = DCG@10 / ideal DCG@10, gain = grade, discount = log2(rank + 1); the ideal
 ///   ranking is the query's judged grades sorted high to low.
 /// - AP = (sum of precision at the rank of each relevant retrieved document) / (number of
@@ -33,22 +36,24 @@ enum RetrievalMeasures {
 
     static func scores(run: [RankedDocument], judgments: [String: Int]) -> Scores {
         let ranking = ordered(run)
-        let relevantCount = judgments.values.filter { $0 >= 1 }.count
+        let relevantCount = judgments.values.filter { BEIRCollection.isRelevant(grade: $0) }.count
 
         var dcg = 0.0
         for (index, document) in ranking.prefix(10).enumerated() {
             let grade = judgments[document.id] ?? 0
-            if grade > 0 { dcg += Double(grade) / log2(Double(index + 2)) }
+            if BEIRCollection.isRelevant(grade: grade) { dcg += Double(grade) / log2(Double(index + 2)) }
         }
         var ideal = 0.0
-        for (index, grade) in judgments.values.filter({ $0 > 0 }).sorted(by: >).prefix(10).enumerated() {
+        for (index, grade) in judgments.values.filter({ BEIRCollection.isRelevant(grade: $0) }).sorted(by: >).prefix(10)
+            .enumerated()
+        {
             ideal += Double(grade) / log2(Double(index + 2))
         }
 
         var found = 0
         var precisionSum = 0.0
         var foundIn100 = 0
-        for (index, document) in ranking.enumerated() where (judgments[document.id] ?? 0) >= 1 {
+        for (index, document) in ranking.enumerated() where BEIRCollection.isRelevant(grade: judgments[document.id] ?? 0) {
             found += 1
             precisionSum += Double(found) / Double(index + 1)
             if index < 100 { foundIn100 += 1 }

@@ -41,14 +41,4 @@ struct ClientError: Error, CustomStringConvertible {
 
     static func usage(_ message: String) -> ClientError { ClientError(.usage, message) }
     static func data(_ message: String) -> ClientError { ClientError(.dataError, message) }
-
-    /// The daemon's own message, its code, and its `data` when it carries details (the
-    /// limit that was exceeded, the params path that was wrong).
-    static func rpc(_ method: String, _ error: RPCError) -> ClientError {
-        var text = "\(method): \(error.message) (code \(error.code))"
-        if let data = error.data, !data.isNull { text += " \(data.serializedString())" }
-        var failure = ClientError(.rpcError, text)
-        failure.rpcError = error
-        return failure
-    }
 }

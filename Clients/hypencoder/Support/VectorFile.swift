@@ -79,9 +79,14 @@ struct VectorFile {
         else {
             throw ClientError.data("\(path): .npy header has no shape")
         }
-        let numbers = header[open.upperBound..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        guard numbers.count == 2, numbers[0] >= 0, numbers[1] > 0 else {
+        let entries = header[open.upperBound..<close].split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // Every entry must be a plain integer: `(5, 3, True)` or `(5, 3.0)` is refused, as the
+        // index's import (TensorFiles.NpyHeader) refuses it, rather than the non-integer being
+        // dropped and the rest read as a 2-D shape. (The client links HypencoderRPC only, so
+        // it keeps this small reader of the one layout it sends instead of linking TensorFiles.)
+        let numbers = entries.compactMap { Int($0) }
+        guard numbers.count == 2, entries.count == 2, numbers[0] >= 0, numbers[1] > 0 else {
             throw ClientError.data("\(path): .npy shape must be (rows, dimension), got (\(header[open.upperBound..<close]))")
         }
         return (start + length, numbers[0], numbers[1])

@@ -6,19 +6,22 @@ import HypencoderRPC
 /// `search` and the `index/*` methods. Reads run concurrently on index snapshots; updates
 /// are serialised by the index itself and answered only once their log record is
 /// fsync'ed (the index's `upsert`/`delete` return after that), so a reply means durable.
+/// The index's errors pass through to the dispatcher, which maps them to -32022
+/// (`RPCError(handlerFailure:)`).
 struct IndexHandlers {
-    let services: Services
+    let modelAndIndex: ModelAndIndex
+
+    /// The `mode`s `search` takes, as `initialize` lists them.
+    static let searchModes = ["exact", "approximate"]
 
     func register(into table: inout [String: MethodHandler]) {
-        let services = self.services
-        table["search"] = { params, context in try Self.search(params, context, services) }
-        table["index/add"] = { params, context in try Self.add(params, context, services) }
+        let modelAndIndex = self.modelAndIndex
+        table["search"] = { params, context in try Self.search(params, context, modelAndIndex) }
+        table["index/add"] = { params, context in try Self.add(params, context, modelAndIndex) }
         table["index/delete"] = { params, _ in
             try params.object(allowedKeys: ["ids", "workDoneToken"])
             let ids = try Self.ids(params["ids"])
-            let index = try services.requireIndex()
-            let counts: UpdateCounts
-            do { counts = try index.delete(ids: ids) } catch { throw RPCError.index(error) }
+            let counts = try modelAndIndex.requireIndex().delete(ids: ids)
             return ["deleted": .integer(Int64(counts.deleted)), "notFound": .integer(Int64(counts.notFound))]
         }
         table["index/get"] = { params, _ in
@@ -26,7 +29,7 @@ struct IndexHandlers {
             let ids = try Self.ids(params["ids"])
             let include = try Self.include(params["include"], allowed: ["text", "metadata", "vector"])
             let base64 = try params["encoding"].choice(["array", "base64"], default: "array") == "base64"
-            let index = try services.requireIndex()
+            let index = try modelAndIndex.requireIndex()
             let documents = index.get(ids: ids).map { stored -> JSONValue in
                 guard let stored else { return .null }
                 return Self.describe(stored, include: include, base64: base64)
@@ -35,7 +38,7 @@ struct IndexHandlers {
         }
         table["index/stats"] = { params, _ in
             if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try services.requireIndex()
+            let index = try modelAndIndex.requireIndex()
             let snapshot = index.snapshot()
             return [
                 "documents": .integer(Int64(snapshot.count)),
@@ -48,14 +51,14 @@ struct IndexHandlers {
         }
         table["index/checkpoint"] = { params, _ in
             if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try services.requireIndex()
-            do { try index.checkpoint() } catch { throw RPCError.index(error) }
+            let index = try modelAndIndex.requireIndex()
+            try index.checkpoint()
             return ["documents": .integer(Int64(index.count))]
         }
         table["index/compact"] = { params, _ in
             if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try services.requireIndex()
-            do { try index.compact() } catch { throw RPCError.index(error) }
+            let index = try modelAndIndex.requireIndex()
+            try index.compact()
             return ["documents": .integer(Int64(index.count))]
         }
     }
@@ -63,49 +66,33 @@ struct IndexHandlers {
     /// `{query, k?, mode?, params?, include?}` →
     /// `{mode, results: [{id, score, text?, metadata?}], documentsScored, elapsedMs}`.
     /// `elapsedMs` covers encoding the query and the search itself (not queueing or I/O).
-    static func search(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+    /// Text and metadata come from the snapshot that was scored (`SearchResult`), never from a
+    /// later look-up, so they always belong to the version whose score is reported.
+    static func search(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
         try params.object(allowedKeys: ["query", "k", "mode", "params", "include", "workDoneToken"])
         let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
-        let mode = try params["mode"].choice(["exact", "approximate"], default: "exact")
+        let mode = try params["mode"].choice(searchModes, default: "exact")
         let graphParameters = try approximateParameters(params["params"], mode: mode)
         let include = try include(params["include"], allowed: ["text", "metadata"])
-        let model = try services.requireModel()
-        let index = try services.requireIndex()
-        try context.checkCancelled()
+        let model = try modelAndIndex.requireModel()
+        let index = try modelAndIndex.requireIndex()
         let started = DispatchTime.now().uptimeNanoseconds
-        let qnet: QNet
-        do {
-            guard let first = try model.encodeQueries([query]).first else { throw RPCError.internalError("no q-net") }
-            qnet = first
-        } catch { throw RPCError.model(error) }
-        try context.checkCancelled()
-        let hits: [SearchHit]
-        let documentsScored: Int
-        do {
-            if let graphParameters {
-                let found = try index.approximateSearch(scorer: QNetScorer(qnet: qnet), k: k, parameters: graphParameters)
-                hits = found.hits
-                documentsScored = found.documentsScored
-            } else {
-                let snapshot = index.snapshot()
-                hits = try snapshot.exactSearch(scorer: QNetScorer(qnet: qnet), k: k)
-                documentsScored = snapshot.count
-            }
-        } catch { throw RPCError.index(error) }
+        let scorer = QNetScorer(qnet: try qnet(forQuery: query, model: model, context: context))
+        let found = try index.search(
+            scorer: scorer, k: k, method: graphParameters.map { .approximate($0) } ?? .exact())
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        var stored: [StoredDocument?] = []
-        if !include.isEmpty { stored = index.get(ids: hits.map(\.id)) }
-        let items: [JSONValue] = hits.enumerated().map { position, hit in
+        let items: [JSONValue] = found.hits.enumerated().map { position, hit in
             var item: JSONObject = ["id": .string(hit.id), "score": .float32(hit.score)]
-            if position < stored.count, let document = stored[position] {
-                if include.contains("text") { item["text"] = document.text.map { .string($0) } ?? .null }
-                if include.contains("metadata") { item["metadata"] = metadataJSON(document.metadata) }
+            if !include.isEmpty {
+                let record = found.record(ofHit: position)
+                if include.contains("text") { item["text"] = record.text.map { .string($0) } ?? .null }
+                if include.contains("metadata") { item["metadata"] = metadataJSON(record.metadata) }
             }
             return .object(item)
         }
         return [
-            "mode": .string(mode), "results": .array(items), "documentsScored": .integer(Int64(documentsScored)),
+            "mode": .string(mode), "results": .array(items), "documentsScored": .integer(Int64(found.documentsScored)),
             "elapsedMs": .double((elapsedMs * 1000).rounded() / 1000),
         ]
     }
@@ -138,11 +125,11 @@ struct IndexHandlers {
     /// model's window: it is stored whole and encoded from its first `documentMaxLength`
     /// tokens, and its id is listed in `truncated` (with the window as `documentMaxTokens`),
     /// so a client that only wants it indexed is told rather than refused.
-    static func add(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+    static func add(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
         try params.object(allowedKeys: ["documents", "workDoneToken"])
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
-        let model = try services.requireModel()
-        let index = try services.requireIndex()
+        let model = try modelAndIndex.requireModel()
+        let index = try modelAndIndex.requireIndex()
         struct Pending {
             var id: String
             var text: String?
@@ -179,8 +166,7 @@ struct IndexHandlers {
         for (slot, vector) in zip(toEncode, vectors) { pending[slot].vector = vector }
         try context.checkCancelled()  // last point where stopping leaves the index untouched
         let upserts = pending.map { DocumentUpsert(id: $0.id, vector: $0.vector ?? [], metadata: $0.metadata, text: $0.text) }
-        let counts: UpdateCounts
-        do { counts = try index.upsert(upserts) } catch { throw RPCError.index(error) }
+        let counts = try index.upsert(upserts)
         var result: JSONObject = ["added": .integer(Int64(counts.added)), "updated": .integer(Int64(counts.updated))]
         if !truncated.isEmpty {
             result["truncated"] = .array(truncated.map { .string($0) })

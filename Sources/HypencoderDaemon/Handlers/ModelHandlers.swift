@@ -3,34 +3,31 @@ import HypencoderModel
 import HypencoderRPC
 
 /// `model/info`, `encode/query`, `encode/documents`, `score`: the methods that use the
-/// model directly. Each validates its params with `ParamsReader` first.
+/// model directly. Each validates its params with `ParamsReader` first; errors from the model
+/// and the index pass through to the dispatcher, which maps them (`RPCError(handlerFailure:)`).
 struct ModelHandlers {
-    let services: Services
+    let modelAndIndex: ModelAndIndex
 
     func register(into table: inout [String: MethodHandler]) {
-        let services = self.services
+        let modelAndIndex = self.modelAndIndex
         table["model/info"] = { params, _ in
             if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            _ = try services.requireModel()
-            return services.modelSummary()
+            _ = try modelAndIndex.requireModel()
+            return modelAndIndex.modelSummary()
         }
-        table["encode/query"] = { params, context in try Self.encodeQuery(params, context, services) }
-        table["encode/documents"] = { params, context in try Self.encodeDocuments(params, context, services) }
-        table["score"] = { params, context in try Self.score(params, context, services) }
+        table["encode/query"] = { params, context in try Self.encodeQuery(params, context, modelAndIndex) }
+        table["encode/documents"] = { params, context in try Self.encodeDocuments(params, context, modelAndIndex) }
+        table["score"] = { params, context in try Self.score(params, context, modelAndIndex) }
     }
 
     /// `{text, includeWeights?}` → the q-net's shape, and its weights (base64 float32) if asked.
-    static func encodeQuery(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+    static func encodeQuery(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue
+    {
         try params.object(allowedKeys: ["text", "includeWeights", "workDoneToken"])
         let text = try params["text"].text(maxLength: HandlerLimits.maxTextBytes)
         let includeWeights = try params["includeWeights"].bool(default: false)
-        let model = try services.requireModel()
-        try context.checkCancelled()
-        let qnet: QNet
-        do {
-            guard let first = try model.encodeQueries([text]).first else { throw RPCError.internalError("no q-net") }
-            qnet = first
-        } catch { throw RPCError.model(error) }
+        let model = try modelAndIndex.requireModel()
+        let qnet = try qnet(forQuery: text, model: model, context: context)
         var result: JSONObject = [
             "inputDimension": .integer(Int64(qnet.inputDimension)),
             "layers": .array(
@@ -61,12 +58,14 @@ struct ModelHandlers {
     }
 
     /// `{texts, encoding?}` → `{dimension, encoding, vectors}`.
-    static func encodeDocuments(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+    static func encodeDocuments(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws
+        -> JSONValue
+    {
         try params.object(allowedKeys: ["texts", "encoding", "workDoneToken"])
         let texts = try params["texts"].array(count: 1...HandlerLimits.maxTextsPerCall)
             .map { try $0.text(maxLength: HandlerLimits.maxTextBytes) }
         let encoding = try params["encoding"].choice(["array", "base64"], default: "array")
-        let model = try services.requireModel()
+        let model = try modelAndIndex.requireModel()
         let vectors = try encodeDocumentsInChunks(texts, model: model, context: context)
         return [
             "dimension": .integer(Int64(model.documentDimension)),
@@ -76,12 +75,14 @@ struct ModelHandlers {
     }
 
     /// `{query, documents: [{id} | {text} | {vector}]}` → `{scores}`, one per document in
-    /// order; `null` for an `id` the index does not hold.
-    static func score(_ params: ParamsReader, _ context: RequestContext, _ services: Services) throws -> JSONValue {
+    /// order; `null` for an `id` the index does not hold. Stored documents are scored where
+    /// they lie, by the index (`DocumentIndex.score(ids:scorer:)`, one snapshot); texts are
+    /// encoded first; given vectors are scored as they are.
+    static func score(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
         try params.object(allowedKeys: ["query", "documents", "workDoneToken"])
         let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
-        let model = try services.requireModel()
+        let model = try modelAndIndex.requireModel()
         let dimension = model.documentDimension
 
         enum Source {
@@ -101,42 +102,29 @@ struct ModelHandlers {
             default: return .vector(try document["vector"].floatVector(count: dimension))
             }
         }
-        try context.checkCancelled()
-        let qnet: QNet
-        do {
-            guard let first = try model.encodeQueries([query]).first else { throw RPCError.internalError("no q-net") }
-            qnet = first
-        } catch { throw RPCError.model(error) }
+        let qnet = try qnet(forQuery: query, model: model, context: context)
 
-        var vectors = [[Float]?](repeating: nil, count: sources.count)
-        var textSlots: [Int] = []
-        var texts: [String] = []
-        var idSlots: [Int] = []
-        var ids: [String] = []
-        for (slot, source) in sources.enumerated() {
+        var byID: [(position: Int, id: String)] = []
+        var byText: [(position: Int, text: String)] = []
+        var byVector: [(position: Int, vector: [Float])] = []
+        for (position, source) in sources.enumerated() {
             switch source {
-            case .vector(let v): vectors[slot] = v
-            case .text(let t):
-                textSlots.append(slot)
-                texts.append(t)
-            case .id(let id):
-                idSlots.append(slot)
-                ids.append(id)
+            case .id(let id): byID.append((position, id))
+            case .text(let text): byText.append((position, text))
+            case .vector(let vector): byVector.append((position, vector))
             }
         }
-        if !ids.isEmpty {
-            let index = try services.requireIndex()
-            for (slot, stored) in zip(idSlots, index.get(ids: ids)) { vectors[slot] = stored?.vector }
-        }
-        for (slot, vector) in zip(textSlots, try encodeDocumentsInChunks(texts, model: model, context: context)) {
-            vectors[slot] = vector
-        }
-        try context.checkCancelled()
-        let present = vectors.enumerated().compactMap { slot, vector in vector.map { (slot, $0) } }
-        let scored: [Float]
-        do { scored = try qnet.score(present.map(\.1)) } catch { throw RPCError.model(error) }
         var scores = [JSONValue](repeating: .null, count: sources.count)
-        for ((slot, _), score) in zip(present, scored) { scores[slot] = .float32(score) }
+        if !byID.isEmpty {
+            let stored = try modelAndIndex.requireIndex().score(ids: byID.map(\.id), scorer: QNetScorer(qnet: qnet))
+            for ((position, _), score) in zip(byID, stored) { scores[position] = score.map { .float32($0) } ?? .null }
+        }
+        let encoded = try encodeDocumentsInChunks(byText.map(\.text), model: model, context: context)
+        try context.checkCancelled()
+        let given = byVector + zip(byText, encoded).map { (position: $0.position, vector: $1) }
+        if !given.isEmpty {
+            for ((position, _), score) in zip(given, try qnet.score(given.map(\.vector))) { scores[position] = .float32(score) }
+        }
         return ["scores": .array(scores)]
     }
 }

@@ -47,38 +47,6 @@ final class GraphState: @unchecked Sendable {
 }
 
 extension DocumentIndex {
-    /// Approximate top-`k` search with `scorer` (a query's q-net) over the neighbour graph,
-    /// on one consistent snapshot. Returns the hits (best first, ties by id, like
-    /// `exactSearch`) and how many documents were scored. Deleted documents are never returned.
-    /// - Throws: `IndexError.dimensionMismatch` if the scorer expects another dimension;
-    ///   `.invalidArgument` for non-positive `entryPoints`, `ncandidates` or negative `maxIter`.
-    public func approximateSearch(
-        scorer: DocumentScorer, k: Int,
-        parameters: ApproximateSearchParameters = ApproximateSearchParameters()
-    )
-        throws -> ApproximateSearchResult
-    {
-        guard scorer.dimension == dimension else {
-            throw IndexError.dimensionMismatch(expected: dimension, actual: scorer.dimension, context: "scorer")
-        }
-        guard parameters.entryPoints > 0 else {
-            throw IndexError.invalidArgument("entryPoints must be positive, got \(parameters.entryPoints)")
-        }
-        guard parameters.ncandidates > 0 else {
-            throw IndexError.invalidArgument("ncandidates must be positive, got \(parameters.ncandidates)")
-        }
-        guard parameters.maxIter >= 0 else {
-            throw IndexError.invalidArgument("maxIter must not be negative, got \(parameters.maxIter)")
-        }
-        stateLock.lock()
-        let view = published
-        let graph = graphState.publishedGraph
-        let entries = graphState.publishedEntries
-        stateLock.unlock()
-        return GraphSearch(snapshot: view, graph: graph, centroidEntries: entries, scorer: scorer)
-            .run(k: k, parameters: parameters)
-    }
-
     /// Nodes and bytes of the published graph (for statistics and benchmarks).
     public var graphStatistics: (nodes: Int, edges: Int, bytes: Int) {
         stateLock.lock()
@@ -136,12 +104,12 @@ extension DocumentIndex {
     }
 
     /// At open, before log replay: loads `graph-<generation>.bin`, or rebuilds the graph from
-    /// the checkpoint's vectors (logged to stderr) if it is missing or damaged.
+    /// the checkpoint's vectors if it is missing or damaged, and says so through `IndexOptions.log`.
     func loadGraph(generation: Int) {
         let path = directory + "/" + GraphFile.name(generation)
         let rows = store.rows
         let state = graphState
-        var reason = "missing"
+        var damage: String?  // nil: the file is missing
         if Directory.exists(path) {
             do {
                 let bytes = try PosixFile.openForReading(path).readAll()
@@ -154,7 +122,7 @@ extension DocumentIndex {
                 stateLock.unlock()
                 return
             } catch {
-                reason = "unreadable (\(error))"
+                damage = "\(error)"
             }
         }
         state.graph = NeighborGraph(maxDegree: state.parameters.maxDegree, capacity: state.parameters.capacity)
@@ -163,10 +131,10 @@ extension DocumentIndex {
             state.builder.insert(Array(0..<rows.count), into: &state.graph, rows: rows, tombstones: table.tombstones)
             state.refreshEntriesIfGrown(rows: rows, tombstones: table.tombstones, force: true)
             let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-            FileHandle.standardError.write(
-                Data(
-                    "hypencoder-index: graph file \(path) \(reason); rebuilt the neighbour graph for \(rows.count) documents in \(seconds) s\n"
-                        .utf8))
+            options.log(
+                damage == nil ? .info : .warning,
+                "graph file \(path) \(damage.map { "unreadable (\($0))" } ?? "missing"); rebuilt the neighbour graph for \(rows.count) documents in \(seconds) s"
+            )
         }
         stateLock.lock()
         publishLocked()

@@ -1,6 +1,7 @@
 /// Approximate top-k search with a query's q-net over the neighbour graph (the paper's
 /// Section 3.6 traversal, and our variant). Runs on one index snapshot and the graph
-/// published with it, without locks.
+/// published with it, without locks; rows reach the scorer through `BlockScorer`, as in
+/// exact search.
 ///
 /// Paper mode, as the authors' code runs it (DESIGN.md §3):
 ///   score a fixed seeded sample of `entryPoints` documents → frontier;
@@ -37,8 +38,9 @@ struct GraphSearch {
         a.score > b.score || (a.score == b.score && a.slot < b.slot)
     }
 
-    func run(k: Int, parameters: ApproximateSearchParameters) -> ApproximateSearchResult {
-        guard k > 0, snapshot.count > 0 else { return ApproximateSearchResult(hits: [], documentsScored: 0, rounds: 0) }
+    /// The best `k` with their slots in `snapshot`, documents scored and rounds run.
+    func run(k: Int, parameters: ApproximateSearchParameters) -> (hits: [RankedHit], documentsScored: Int, rounds: Int) {
+        guard k > 0, snapshot.count > 0 else { return ([], 0, 0) }
         var visited = VisitedSet(capacity: snapshot.slotCount)
         visited.reset(capacity: snapshot.slotCount)
         var entries =
@@ -55,11 +57,11 @@ struct GraphSearch {
             for slot in sample where entries.count < parameters.entryPoints && !already.contains(slot) { entries.append(slot) }
         }
         for slot in entries { visited.insert(slot) }
-        var scorer = BlockScorer(snapshot: snapshot, scorer: scorer)
+        let blocks = snapshot.blockScorer(scorer)
         var top = TopKHeap(k: k)
         let width = max(1, parameters.ncandidates)
         var rounds = 0
-        var frontier = scorer.score(entries)
+        var frontier = score(entries, with: blocks)
 
         switch parameters.mode {
         case .paper:
@@ -71,7 +73,7 @@ struct GraphSearch {
                 if !entered || rounds >= parameters.maxIter { break }
                 let next = unvisitedNeighbors(of: best.map(\.slot), visited: &visited)
                 if next.isEmpty { break }
-                frontier = scorer.score(next)
+                frontier = score(next, with: blocks)
                 rounds += 1
             }
         case .improved:
@@ -87,14 +89,14 @@ struct GraphSearch {
                 if chosen.isEmpty { break }
                 expanded.formUnion(chosen)
                 rounds += 1
-                let scored = scorer.score(unvisitedNeighbors(of: chosen, visited: &visited))
+                let scored = score(unvisitedNeighbors(of: chosen, visited: &visited), with: blocks)
                 for candidate in scored { _ = offer(candidate, to: &top) }
                 beam.append(contentsOf: scored)
                 beam.sort(by: Self.better)
                 if beam.count > width { beam.removeLast(beam.count - width) }
             }
         }
-        return ApproximateSearchResult(hits: top.sorted(), documentsScored: scorer.documentsScored, rounds: rounds)
+        return (top.ranked(), blocks.documentsScored, rounds)
     }
 
     /// Offers a candidate to the heap; true if it entered.
@@ -102,8 +104,8 @@ struct GraphSearch {
         let score = candidate.score.isNaN ? -Float.infinity : candidate.score
         if top.rejects(score) { return false }
         let hit = SearchHit(id: snapshot.records[candidate.slot].id, score: score)
-        if top.heap.count == top.k, !TopKHeap.ranksBelow(top.heap[0], hit) { return false }
-        top.offer(id: hit.id, score: score)
+        guard top.admits(hit) else { return false }
+        top.offer(id: hit.id, score: score, slot: candidate.slot)
         return true
     }
 
@@ -126,41 +128,12 @@ struct GraphSearch {
         return result
     }
 
-    /// Gathers rows into one contiguous buffer per block of up to `blockRows` and runs the
-    /// scorer on each block (so a q-net layer is one GEMM per block); f16/bf16 rows are
-    /// widened as they are gathered.
-    private struct BlockScorer {
-        let snapshot: IndexSnapshot
-        let scorer: DocumentScorer
-        private(set) var documentsScored = 0
-
-        init(snapshot: IndexSnapshot, scorer: DocumentScorer) {
-            self.snapshot = snapshot
-            self.scorer = scorer
-        }
-
-        mutating func score(_ slots: [Int]) -> [Candidate] {
-            guard !slots.isEmpty else { return [] }
-            let d = snapshot.dimension
-            let block = max(1, min(snapshot.blockRows, slots.count))
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: block * d)
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: block)
-            defer {
-                buffer.deallocate()
-                scores.deallocate()
-            }
-            var result: [Candidate] = []
-            result.reserveCapacity(slots.count)
-            var start = 0
-            while start < slots.count {
-                let n = min(block, slots.count - start)
-                for i in 0..<n { snapshot.rows.copyRow(slots[start + i], into: buffer + i * d) }
-                scorer.score(documents: buffer, count: n, into: scores)
-                for i in 0..<n { result.append(Candidate(score: scores[i], slot: slots[start + i])) }
-                start += n
-            }
-            documentsScored += slots.count
-            return result
-        }
+    /// Scores `slots` through the search's one `BlockScorer` (the helper exact search uses
+    /// too), whose buffers serve every round.
+    private func score(_ slots: [Int], with blocks: BlockScorer) -> [Candidate] {
+        var result: [Candidate] = []
+        result.reserveCapacity(slots.count)
+        blocks.score(slots: slots) { position, score in result.append(Candidate(score: score, slot: slots[position])) }
+        return result
     }
 }

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// The float tensors of one weight file, widened to F32, plus what was deliberately left out.
 ///
 /// Both readers (safetensors and PyTorch zip) produce this, so checkpoint validation does
@@ -33,7 +35,7 @@ enum WeightFileReader {
     /// Converts an integer buffer for callers that asked for them, refusing values a Float
     /// cannot represent exactly.
     static func integerTensor(
-        _ bytes: UnsafeRawBufferPointer, dtype: StoredDType, shape: [Int], count: Int, name: String, path: String
+        _ bytes: UnsafeRawBufferPointer, dtype: TensorDType, shape: [Int], count: Int, name: String, path: String
     ) throws -> Tensor {
         var inexact: Int?
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// Typed access to one JSON object of a config file, with errors that name the full key
 /// path (`query_encoder_kwargs.converter_kwargs.vector_dimensions`) and the file.

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// The values the restricted unpickler can build. Nothing here can run code: a pickle
 /// that names anything outside `PickleGlobal` is refused when the name is read.
 indirect enum PickleValue {
@@ -89,7 +91,7 @@ enum TorchStorageType: String {
     case byte = "ByteStorage"
     case bool = "BoolStorage"
 
-    var dtype: StoredDType {
+    var dtype: TensorDType {
         switch self {
         case .float: return .f32
         case .half: return .f16

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// A small interpreter for the pickle opcodes `torch.save(state_dict)` emits.
 ///
 /// A pickle is a program; Python's `pickle.load` runs it, and a hostile one can call

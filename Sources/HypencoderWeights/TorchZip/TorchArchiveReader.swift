@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// Reads a `pytorch_model.bin` written by `torch.save(state_dict)`: a zip holding
 /// `<folder>/data.pkl` (the dict's structure) and `<folder>/data/<key>` (raw storages).
 ///
@@ -10,7 +12,7 @@ enum TorchArchiveReader {
     static func read(
         path: String, select: WeightFileReader.Selection = WeightFileReader.everything, integerBuffers: Bool = false
     ) throws -> WeightFileContents {
-        let file = try MappedFile(path: path)
+        let file = try ModelError.translating { try MappedFile(path: path) }
         if file.bytes.first == 0x80 {
             // A bare pickle (PROTO opcode first) is the pre-1.6 torch.save format.
             throw ModelError.format(

@@ -1,3 +1,5 @@
+import TensorFiles
+
 /// Just enough of the zip format to read a `torch.save` archive.
 ///
 /// `torch.save` writes every entry STORED (no compression), aligned to 64 bytes through the

@@ -1,169 +1,33 @@
 import Foundation
+import HypencoderTestSupport
 import XCTest
 
-/// What the client tests share: paths to the built executables and the repository, a real
-/// `hypencoderd` on the small2 test model with a temporary index, and a way to run the real
-/// `hypencoder` executable and capture its status, stdout and stderr.
-///
-/// (The daemon tests have a richer harness, but test targets cannot import each other; this
-/// one is the part the client needs.)
-enum ClientTestPaths {
-    /// Seconds any wait may take before the test fails instead of hanging.
-    static let timeout: Double = 60
+/// What only the client tests need on top of HypencoderTestSupport: a daemon on the small2
+/// test model with a temporary index, a way to run the real `hypencoder` against it, an
+/// independent JSON reader for its output, and a tiny BEIR collection.
 
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let smallModel = repositoryRoot + "/.build/fixtures/models/small2-safetensors"
-
-    /// An executable from the built products directory (next to this test bundle).
-    static func product(_ name: String) throws -> String {
-        var candidates: [URL] = []
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for directory in candidates {
-            let path = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw ClientTestFailure("\(name) is not in the built products directory (looked in \(candidates.map(\.path)))")
-    }
-
-    /// A fresh short temporary directory (Unix socket paths must stay under 108 bytes).
-    static func temporaryDirectory() throws -> String {
-        var template = Array("/tmp/hcc.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw ClientTestFailure("mkdtemp failed") }
-        return String(cString: made)
-    }
-
-    /// Fails the test with a clear message when the generated test models are missing.
-    static func requireModel() throws {
-        guard FileManager.default.fileExists(atPath: smallModel + "/config.json") else {
-            throw ClientTestFailure("test model missing at \(smallModel): run Scripts/make-test-models")
-        }
-    }
-}
-
-struct ClientTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The outcome of one run of an executable.
-struct ProcessOutcome {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs an executable to completion with a deadline; output goes through temp files so a
-/// chatty child can never block on a full pipe.
-func runProcess(
-    _ executable: String, _ arguments: [String], environment: [String: String] = [:],
-    stdin: String? = nil, currentDirectory: String? = nil
-) throws -> ProcessOutcome {
-    let directory = try ClientTestPaths.temporaryDirectory()
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let outPath = directory + "/out"
-    let errPath = directory + "/err"
-    let inPath = directory + "/in"
-    for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-    _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "HYPENCODER_SOCKET")
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    process.standardOutput = FileHandle(forWritingAtPath: outPath)
-    process.standardError = FileHandle(forWritingAtPath: errPath)
-    process.standardInput = FileHandle(forReadingAtPath: inPath)
-    try process.run()
-    let deadline = Date().addingTimeInterval(ClientTestPaths.timeout)
-    while process.isRunning {
-        if Date() > deadline {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ClientTestFailure("\(executable) \(arguments) did not finish within \(ClientTestPaths.timeout) s")
-        }
-        usleep(2_000)
-    }
-    let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-    return ProcessOutcome(status: process.terminationStatus, stdout: read(outPath), stderr: read(errPath))
-}
-
-/// A real `hypencoderd` serving the small2 model with an index in a fresh temp directory.
-/// Readiness is the READY=1 datagram on NOTIFY_SOCKET, as under systemd: no sleeps.
+/// A real `hypencoderd` serving the small2 model with an index in a fresh temp directory
+/// (a `DaemonProcess`, ready once READY=1 arrives on NOTIFY_SOCKET: no sleeps).
 final class TestDaemon {
-    let directory: String
-    let socketPath: String
-    private let process = Process()
-    private let notifyFD: Int32
-    private let logPath: String
+    let daemon: DaemonProcess
+    var directory: String { daemon.directory }
+    var socketPath: String { daemon.socketPath }
+    var log: String { daemon.log }
 
     init(withIndex: Bool = true, withModel: Bool = true) throws {
-        try ClientTestPaths.requireModel()
-        directory = try ClientTestPaths.temporaryDirectory()
-        socketPath = directory + "/d.sock"
-        logPath = directory + "/daemon.log"
-        let notifyPath = directory + "/notify"
-        notifyFD = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(notifyFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw ClientTestFailure("cannot bind \(notifyPath)") }
-
-        var arguments = ["--socket", socketPath]
-        if withModel { arguments += ["--model", ClientTestPaths.smallModel] }
+        try TestPaths.requireModel()
+        let directory = try makeTemporaryDirectory()
+        var arguments: [String] = []
+        if withModel { arguments += ["--model", TestPaths.smallModel] }
         if withIndex { arguments += ["--index", directory + "/index"] }
-        process.executableURL = URL(fileURLWithPath: try ClientTestPaths.product("hypencoderd"))
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = notifyPath
-        env["OPENBLAS_NUM_THREADS"] = "1"
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        try waitForReady()
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        close(notifyFD)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    private func waitForReady() throws {
-        let deadline = Date().addingTimeInterval(ClientTestPaths.timeout)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            var probe = pollfd(fd: notifyFD, events: Int16(POLLIN), revents: 0)
-            if poll(&probe, 1, 20) > 0 {
-                let n = recv(notifyFD, &buffer, buffer.count, 0)
-                if n > 0, String(decoding: buffer[..<n], as: UTF8.self).contains("READY=1") { return }
-                continue
-            }
-            guard process.isRunning else { throw ClientTestFailure("hypencoderd exited before READY=1; log:\n\(log)") }
-            guard Date() < deadline else { throw ClientTestFailure("no READY=1 from hypencoderd; log:\n\(log)") }
-        }
+        // The client tests allow a slow machine the same minute as their client runs.
+        daemon = try DaemonProcess(
+            arguments, directory: directory, ownsDirectory: true, waitLimit: SpawnedProcess.timeout)
     }
 
     /// Runs `hypencoder --socket <this daemon> arguments...`.
     func client(_ arguments: [String], stdin: String? = nil) throws -> ProcessOutcome {
-        try runProcess(try ClientTestPaths.product("hypencoder"), ["--socket", socketPath] + arguments, stdin: stdin)
+        try runProcess(try TestPaths.product("hypencoder"), ["--socket", socketPath] + arguments, stdin: stdin)
     }
 
     /// Like `client`, but fails the test unless it exits 0.

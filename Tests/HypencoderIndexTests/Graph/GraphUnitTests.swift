@@ -103,4 +103,46 @@ final class GraphUnitTests: XCTestCase {
         index = try DocumentIndex.open(directory: directory, fingerprint: "t", dimension: 16)
         XCTAssertGreaterThan(index.graphStatistics.edges, edges / 2)
     }
+
+    /// The index reports a rebuilt graph through `IndexOptions.log` (the daemon's log), never
+    /// on stderr itself: info when the file was missing, a warning when it was damaged.
+    func testARebuiltGraphIsReportedThroughTheLogOption() throws {
+        let directory = makeTemporaryDirectory(self)
+        var random = SplitMix64(seed: 9)
+        var index = try DocumentIndex.open(directory: directory, fingerprint: "t", dimension: 8)
+        try index.upsert((0..<200).map { DocumentUpsert(id: "d\($0)", vector: random.vector(8)) })
+        try index.checkpoint()
+        index.close()
+        let messages = LogMessages()
+        var options = IndexOptions()
+        options.log = { level, message in messages.append(level, message) }
+
+        let path = directory + "/graph-1.bin"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        index = try DocumentIndex.open(directory: directory, fingerprint: "t", dimension: 8, options: options)
+        index.close()
+        try FileManager.default.removeItem(atPath: path)
+        index = try DocumentIndex.open(directory: directory, fingerprint: "t", dimension: 8, options: options)
+        index.close()
+
+        let seen = messages.all
+        XCTAssertEqual(seen.map(\.0), [.warning, .info])
+        XCTAssertTrue(seen[0].1.contains("graph-1.bin unreadable"), seen[0].1)
+        XCTAssertTrue(seen[1].1.contains("graph-1.bin missing; rebuilt the neighbour graph for 200 documents"), seen[1].1)
+    }
+}
+
+private final class LogMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [(IndexLogLevel, String)] = []
+    var all: [(IndexLogLevel, String)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return messages
+    }
+    func append(_ level: IndexLogLevel, _ message: String) {
+        lock.lock()
+        messages.append((level, message))
+        lock.unlock()
+    }
 }
