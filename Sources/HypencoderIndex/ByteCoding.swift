@@ -23,6 +23,14 @@ struct ByteWriter {
             for value in values { u32(value.bitPattern) }
         #endif
     }
+    /// A document's optional parts, as the document table and the log both store them:
+    /// flags u8 (bit 0 metadata, bit 1 text), then the metadata blob and the text blob that
+    /// are present.
+    mutating func metadataAndText(metadata: [UInt8]?, text: String?) {
+        u8((metadata == nil ? 0 : 1) | (text == nil ? 0 : 2))
+        if let metadata { blob(metadata) }
+        if let text { blob(Array(text.utf8)) }
+    }
 }
 
 /// Reads what `ByteWriter` wrote, throwing `IndexError.corruptFile` (naming `path` and the
@@ -87,5 +95,31 @@ struct ByteReader {
             throw IndexError.corruptFile(path: path, reason: "\(field) is not valid UTF-8")
         }
         return text
+    }
+    /// What `ByteWriter.metadataAndText` wrote, each part bounded by the index's limits.
+    mutating func metadataAndText(limits: IndexLimits) throws -> (metadata: [UInt8]?, text: String?) {
+        let flags = try u8("flags")
+        let metadata = flags & 1 != 0 ? try blob("metadata", maximum: limits.maxMetadataBytes) : nil
+        guard flags & 2 != 0 else { return (metadata, nil) }
+        let length = Int(try u32("text length"))
+        guard length <= limits.maxTextBytes else {
+            throw IndexError.corruptFile(
+                path: path, reason: "text length \(length) is over maxTextBytes \(limits.maxTextBytes)")
+        }
+        return (metadata, try string(length, "text"))
+    }
+    /// The preamble of the index's own files: 8 magic bytes, then a u32 format version no
+    /// newer than `supported`. `kind` names the file in the error ("a vector file").
+    /// Returns the version found.
+    @discardableResult
+    mutating func fileHeader(magic: [UInt8], kind: String, supported: UInt32) throws -> Int {
+        guard try raw(8, "magic") == magic else {
+            throw IndexError.corruptFile(path: path, reason: "not \(kind) (bad magic)")
+        }
+        let version = Int(try u32("format version"))
+        guard version <= Int(supported) else {
+            throw IndexError.unsupportedFormatVersion(path: path, found: version, supported: Int(supported))
+        }
+        return version
     }
 }

@@ -15,9 +15,7 @@ enum DocumentFile {
         for record in records {
             writer.u16(UInt16(record.id.utf8.count))
             writer.raw(Array(record.id.utf8))
-            writer.u8((record.metadata == nil ? 0 : 1) | (record.text == nil ? 0 : 2))
-            if let metadata = record.metadata { writer.blob(metadata) }
-            if let text = record.text { writer.blob(Array(text.utf8)) }
+            writer.metadataAndText(metadata: record.metadata, text: record.text)
         }
         writer.u32(CRC32C.checksum(writer.bytes))
         return writer.bytes
@@ -34,13 +32,7 @@ enum DocumentFile {
                 throw IndexError.corruptFile(path: path, reason: "checksum mismatch")
             }
             var reader = ByteReader(body, path: path)
-            guard try reader.raw(8, "magic") == magic else {
-                throw IndexError.corruptFile(path: path, reason: "not a document table (bad magic)")
-            }
-            let version = Int(try reader.u32("format version"))
-            guard version <= Int(formatVersion) else {
-                throw IndexError.unsupportedFormatVersion(path: path, found: version, supported: Int(formatVersion))
-            }
+            try reader.fileHeader(magic: magic, kind: "a document table", supported: formatVersion)
             let count = try reader.u64("record count")
             guard count == UInt64(expectedCount) else {
                 throw IndexError.corruptFile(
@@ -55,17 +47,7 @@ enum DocumentFile {
                         path: path, reason: "id length \(idLength) is over maxIDBytes \(limits.maxIDBytes)")
                 }
                 let id = try reader.string(idLength, "id")
-                let flags = try reader.u8("flags")
-                let metadata = flags & 1 != 0 ? try reader.blob("metadata", maximum: limits.maxMetadataBytes) : nil
-                var text: String?
-                if flags & 2 != 0 {
-                    let length = Int(try reader.u32("text length"))
-                    guard length <= limits.maxTextBytes else {
-                        throw IndexError.corruptFile(
-                            path: path, reason: "text length \(length) is over maxTextBytes \(limits.maxTextBytes)")
-                    }
-                    text = try reader.string(length, "text")
-                }
+                let (metadata, text) = try reader.metadataAndText(limits: limits)
                 records.append(DocumentRecord(id: id, metadata: metadata, text: text))
             }
             guard reader.remaining == 0 else {

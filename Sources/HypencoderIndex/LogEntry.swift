@@ -62,9 +62,7 @@ enum LogEntry: Equatable {
                 writer.raw(Array(document.id.utf8))
                 writer.u32(UInt32(document.vector.count))
                 writer.floats(document.vector)
-                writer.u8((document.metadata == nil ? 0 : 1) | (document.text == nil ? 0 : 2))
-                if let metadata = document.metadata { writer.blob(metadata) }
-                if let text = document.text { writer.blob(Array(text.utf8)) }
+                writer.metadataAndText(metadata: document.metadata, text: document.text)
             }
         case .delete(let ids):
             writer.u8(Self.deleteKind)
@@ -112,16 +110,7 @@ enum LogEntry: Equatable {
                         path: path, reason: "vector dimension \(dimension) is over maxDimension \(limits.maxDimension)")
                 }
                 let vector = try reader.floats(dimension, "vector")
-                let flags = try reader.u8("flags")
-                let metadata = flags & 1 != 0 ? try reader.blob("metadata", maximum: limits.maxMetadataBytes) : nil
-                var text: String?
-                if flags & 2 != 0 {
-                    let bytes = try reader.blob("text", maximum: limits.maxTextBytes)
-                    text = try bytes.withUnsafeBytes {
-                        var r = ByteReader($0, path: path)
-                        return try r.string(bytes.count, "text")
-                    }
-                }
+                let (metadata, text) = try reader.metadataAndText(limits: limits)
                 documents.append(DocumentUpsert(id: id, vector: vector, metadata: metadata, text: text))
             }
             entry = .upsert(documents)

@@ -68,13 +68,7 @@ enum VectorFile {
         let headerBytes = try file.read(count: headerSize, at: 0)
         return try headerBytes.withUnsafeBytes { raw -> Mapping in
             var header = ByteReader(raw, path: path)
-            guard try header.raw(8, "magic") == magic else {
-                throw IndexError.corruptFile(path: path, reason: "not a vector file (bad magic)")
-            }
-            let version = Int(try header.u32("format version"))
-            guard version <= Int(formatVersion) else {
-                throw IndexError.unsupportedFormatVersion(path: path, found: version, supported: Int(formatVersion))
-            }
+            try header.fileHeader(magic: magic, kind: "a vector file", supported: formatVersion)
             let storageCode = try header.u8("storage type")
             let reserved = try header.raw(3, "reserved")
             let fileDimension = Int(try header.u32("dimension"))
