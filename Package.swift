@@ -5,7 +5,7 @@
 //   HypencoderWeights → TensorFiles
 //   HypencoderIndex → SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
 //   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
-//   Clients/hypencoder → HypencoderRPC, CommandLineOptions only (no BLAS, no model)
+//   Clients/hypencoder → HypencoderRPC + the leaves CommandLineOptions, TensorFiles (no BLAS, no model, no libuv)
 //   CommandLineOptions: leaf (the option tables that parse argv and render --help for all three)
 //   TensorFiles: leaf (mmap, .npy and safetensors headers, f16/bf16 conversion for weights and index)
 import PackageDescription
@@ -90,7 +90,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "hypencoder",
-            dependencies: ["HypencoderRPC", "CommandLineOptions"],
+            // Leaves only besides the protocol: no BLAS, no model, no libuv.
+            dependencies: ["HypencoderRPC", "CommandLineOptions", "TensorFiles"],
             path: "Clients/hypencoder"
         ),
         .executableTarget(

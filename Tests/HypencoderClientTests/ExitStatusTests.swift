@@ -97,6 +97,18 @@ final class ExitStatusTests: XCTestCase {
         ])
         XCTAssertEqual(lying.status, 65, lying.stderr)
         XCTAssertTrue(lying.stderr.contains("v.npy"), lying.stderr)
+
+        // The client reads .npy with the index's own parser: a shape entry that is not an
+        // integer (Python would take True as 1) is refused, not silently dropped.
+        let boolean = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 64, True), }\n"
+        var bad = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(boolean.utf8.count), 0])
+        bad += Data(boolean.utf8) + Data(count: 256)
+        try bad.write(to: URL(fileURLWithPath: daemon.directory + "/b.npy"))
+        let notInteger = try daemon.client([
+            "import", "--vectors", daemon.directory + "/b.npy", "--ids", daemon.directory + "/ids.txt",
+        ])
+        XCTAssertEqual(notInteger.status, 65, notInteger.stderr)
+        XCTAssertTrue(notInteger.stderr.contains("b.npy") && notInteger.stderr.contains("True"), notInteger.stderr)
     }
 
     func testTheClientDoesNotLinkBLAS() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorFiles
 
 /// A matrix of float32 document vectors on disk, for `hypencoder import`. Two layouts:
 ///
@@ -53,42 +54,25 @@ struct VectorFile {
         }
     }
 
-    /// Reads the version, header length and the `descr`/`fortran_order`/`shape` members of
-    /// the header dictionary (a Python literal; only these three are needed).
+    /// The header, read by the one `.npy` parser the index's import uses too
+    /// (`TensorFiles.NpyHeader`: strict integers, a size cap, data inside the file), then
+    /// held to the one layout this command sends: little-endian float32, C order, 2-D.
     private static func numpyHeader(_ data: Data, path: String) throws -> (offset: Int, rows: Int, columns: Int) {
-        let bytes = [UInt8](data.prefix(min(data.count, 70_000)))
-        let major = bytes[6]
-        let lengthBytes = major == 1 ? 2 : 4
-        guard major >= 1, major <= 3, bytes.count >= 8 + lengthBytes else {
-            throw ClientError.data("\(path): unsupported .npy version \(major)")
+        let header: NpyHeader
+        do {
+            header = try data.withUnsafeBytes { try NpyHeader(parsing: $0, path: path) }
+        } catch let error as TensorFileError {
+            throw ClientError.data("\(path): \(error.reason)")
         }
-        var length = 0
-        for i in (0..<lengthBytes).reversed() { length = length << 8 | Int(bytes[8 + i]) }
-        let start = 8 + lengthBytes
-        guard start + length <= bytes.count else { throw ClientError.data("\(path): .npy header is truncated") }
-        let header = String(decoding: bytes[start..<(start + length)], as: UTF8.self)
-        guard header.contains("'descr': '<f4'") else {
-            throw ClientError.data(
-                "\(path): .npy dtype must be little-endian float32 ('<f4'); header: \(header.trimmingWhitespace())")
+        guard header.descr == "<f4" else {
+            throw ClientError.data("\(path): .npy dtype must be little-endian float32 ('<f4'), not '\(header.descr)'")
         }
-        guard header.contains("'fortran_order': False") else {
+        guard !header.fortranOrder else {
             throw ClientError.data("\(path): .npy must be in C order (fortran_order False)")
         }
-        guard let open = header.range(of: "'shape': ("),
-            let close = header[open.upperBound...].firstIndex(of: ")")
-        else {
-            throw ClientError.data("\(path): .npy header has no shape")
+        guard header.shape.count == 2, header.shape[1] > 0 else {
+            throw ClientError.data("\(path): .npy shape must be (rows, dimension), got \(NpyHeader.describe(header.shape))")
         }
-        let entries = header[open.upperBound..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        // Every entry must be a plain integer: `(5, 3, True)` or `(5, 3.0)` is refused, as the
-        // index's import (TensorFiles.NpyHeader) refuses it, rather than the non-integer being
-        // dropped and the rest read as a 2-D shape. (The client links HypencoderRPC only, so
-        // it keeps this small reader of the one layout it sends instead of linking TensorFiles.)
-        let numbers = entries.compactMap { Int($0) }
-        guard numbers.count == 2, entries.count == 2, numbers[0] >= 0, numbers[1] > 0 else {
-            throw ClientError.data("\(path): .npy shape must be (rows, dimension), got (\(header[open.upperBound..<close]))")
-        }
-        return (start + length, numbers[0], numbers[1])
+        return (header.dataOffset, header.shape[0], header.shape[1])
     }
 }
