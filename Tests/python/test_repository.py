@@ -47,12 +47,12 @@ def test_every_design_citation_names_a_section_that_exists():
 
 
 def test_nothing_refers_to_folders_beside_the_clone():
+    # Spelled in pieces so that `git grep` for the folder finds nothing, this file included.
+    workbench = ("../" + "shared", "/work/" + "shared")
     offenders = []
     for name, text in tracked_text_files():
-        if name == "Tests/python/test_repository.py":
-            continue
         for number, line in enumerate(text.splitlines(), 1):
-            if "../shared" in line or "/work/shared" in line:
+            if any(folder in line for folder in workbench):
                 offenders.append(f"{name}:{number}: {line.strip()[:120]}")
     assert not offenders, "\n".join(offenders)
 
