@@ -41,15 +41,11 @@ struct TopKHeap {
         heap.count == k && (k == 0 || score < heap[0].hit.score)
     }
 
-    /// Whether `hit` would enter the heap now (it ranks above the worst kept hit, or there is room).
-    func admits(_ hit: SearchHit) -> Bool {
-        k > 0 && (heap.count < k || Self.ranksBelow(heap[0].hit, hit))
-    }
-
     /// Offers the document at `slot` (-1 when the caller has no slot, as tests' reference
-    /// rankings do not).
-    mutating func offer(id: String, score rawScore: Float, slot: Int = -1) {
-        guard k > 0 else { return }
+    /// rankings do not). Returns whether it entered the heap.
+    @discardableResult
+    mutating func offer(id: String, score rawScore: Float, slot: Int = -1) -> Bool {
+        guard k > 0 else { return false }
         let ranked = RankedHit(hit: SearchHit(id: id, score: rawScore.isNaN ? -.infinity : rawScore), slot: slot)
         if heap.count < k {
             heap.append(ranked)
@@ -57,7 +53,10 @@ struct TopKHeap {
         } else if Self.ranksBelow(heap[0].hit, ranked.hit) {
             heap[0] = ranked
             siftDown(0)
+        } else {
+            return false
         }
+        return true
     }
 
     /// The kept hits with their slots, best first.

@@ -105,10 +105,9 @@ struct UploadLedger {
             parts.append("\(committedDocuments) \(noun) (\(Self.describe(committedLines))) \(verb) indexed and durable")
         }
         if !refusedLines.isEmpty { parts.append("\(Self.describe(refusedLines)) were not indexed") }
-        let unknown = inFlight.values.map(\.lines).sorted { $0.lowerBound < $1.lowerBound }
-        if !unknown.isEmpty {
+        if !inFlight.isEmpty {
             var merged: [ClosedRange<Int>] = []
-            for range in unknown { Self.add(range, to: &merged) }
+            for batch in inFlight.values { Self.add(batch.lines, to: &merged) }
             parts.append("whether \(Self.describe(merged)) were indexed is unknown")
         }
         if !readToEnd { parts.append(lastLineSent == 0 ? "nothing was sent" : "nothing after line \(lastLineSent) was sent") }

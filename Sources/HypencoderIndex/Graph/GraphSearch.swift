@@ -103,10 +103,7 @@ struct GraphSearch {
     private func offer(_ candidate: Candidate, to top: inout TopKHeap) -> Bool {
         let score = candidate.score.isNaN ? -Float.infinity : candidate.score
         if top.rejects(score) { return false }
-        let hit = SearchHit(id: snapshot.records[candidate.slot].id, score: score)
-        guard top.admits(hit) else { return false }
-        top.offer(id: hit.id, score: score, slot: candidate.slot)
-        return true
+        return top.offer(id: snapshot.records[candidate.slot].id, score: score, slot: candidate.slot)
     }
 
     /// Live, unvisited out-neighbours of `nodes`, in order; a dead neighbour is replaced by
