@@ -1,12 +1,13 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
-//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel, CommandLineOptions
+//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel, HypencoderWorkspace, CommandLineOptions
 //   HypencoderModel → CBLAS, HypencoderWeights, HypencoderTokenizer, SeededRandom
 //   HypencoderWeights → TensorFiles
 //   HypencoderIndex → SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
 //   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
 //   Clients/hypencoder → HypencoderRPC + the leaves CommandLineOptions, TensorFiles (no BLAS, no model, no libuv)
 //   CommandLineOptions: leaf (the option tables that parse argv and render --help for all three)
+//   HypencoderWorkspace: leaf (a folder of text files as passages: ignore rules, walk, splitting)
 //   TensorFiles: leaf (mmap, .npy and safetensors headers, f16/bf16 conversion for weights and index)
 import PackageDescription
 
@@ -74,9 +75,15 @@ let package = Package(
             // thin client, which links no BLAS and no Foundation maths.
             linkerSettings: [.linkedLibrary("m")]
         ),
+        // Leaf: a folder of text files as passages (ignore rules, walk, line-based splitting).
+        .target(
+            name: "HypencoderWorkspace"
+        ),
         .target(
             name: "HypencoderDaemon",
-            dependencies: ["CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel", "CommandLineOptions"]
+            dependencies: [
+                "CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel", "HypencoderWorkspace", "CommandLineOptions",
+            ]
         ),
         .executableTarget(
             name: "hypencoderd",
@@ -161,6 +168,10 @@ let package = Package(
         .testTarget(
             name: "HypencoderRPCTests",
             dependencies: ["HypencoderRPC"]
+        ),
+        .testTarget(
+            name: "HypencoderWorkspaceTests",
+            dependencies: ["HypencoderWorkspace"]
         ),
         .testTarget(
             name: "CommandLineOptionsTests",

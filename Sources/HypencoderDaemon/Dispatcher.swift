@@ -187,7 +187,7 @@ final class Dispatcher {
                 eventLoop.post { connection.sendNotification(method: "$/progress", params: ["token": token, "value": value]) }
             }
         }
-        let context = RequestContext(cancellation: pending.cancellation, progressSink: sink)
+        let context = RequestContext(cancellation: pending.cancellation, progressSink: sink, peerUID: UInt32(connection.peer.uid))
         let params = ParamsReader(request.params)
         let eventLoop = self.eventLoop
         let task = WorkerPool.Task { [weak self] in

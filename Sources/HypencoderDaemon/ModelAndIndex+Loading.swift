@@ -56,15 +56,24 @@ extension ModelAndIndex {
                 for report in index.recoveryReports { log.info("index recovery: \(report)") }
             }
         }
-        return ModelAndIndex(
-            model: model, index: index, modelDirectory: configuration.modelDirectory, createdIndexDirectory: created)
+        do {
+            let loaded = try ModelAndIndex(
+                model: model, index: index, modelDirectory: configuration.modelDirectory, createdIndexDirectory: created)
+            if let collections = loaded.collections, collections.all().count > 1 {
+                log.info("collections: " + collections.all().map { "\($0.name) (\($0.index.count))" }.joined(separator: ", "))
+            }
+            return loaded
+        } catch {
+            index?.close()
+            throw error
+        }
     }
 
     /// Undoes a start that never served (the socket could not be taken or bound): closes the
     /// index and removes the directory this start created for it. An index directory that
     /// existed before is left exactly as it was: it may hold someone's documents.
     public func abandonStart() {
-        index?.close()
+        collections?.closeAll()
         guard let created = createdIndexDirectory else { return }
         Self.remove(created)
     }

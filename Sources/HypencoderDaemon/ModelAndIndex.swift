@@ -17,7 +17,10 @@ import HypencoderRPC
 /// lets handlers run in parallel.
 public final class ModelAndIndex: Sendable {
     public let model: HypencoderModel?
+    /// The default collection: the `--index` directory.
     public let index: DocumentIndex?
+    /// Every collection, the default one included (nil without an index).
+    let collections: CollectionRegistry?
     /// Where the model was loaded from, for `model/info` and `initialize`.
     let modelDirectory: String?
     /// The outermost directory that opening the index created (the index directory itself,
@@ -25,13 +28,11 @@ public final class ModelAndIndex: Sendable {
     /// start that fails on its socket leaves no empty index behind to puzzle the next one.
     let createdIndexDirectory: String?
 
-    public convenience init(model: HypencoderModel?, index: DocumentIndex?, modelDirectory: String?) {
-        self.init(model: model, index: index, modelDirectory: modelDirectory, createdIndexDirectory: nil)
-    }
-
-    init(model: HypencoderModel?, index: DocumentIndex?, modelDirectory: String?, createdIndexDirectory: String?) {
+    /// - Throws: when a named collection under the index cannot be opened.
+    init(model: HypencoderModel?, index: DocumentIndex?, modelDirectory: String?, createdIndexDirectory: String?) throws {
         self.model = model
         self.index = index
+        self.collections = try index.map { try CollectionRegistry(defaultIndex: $0) }
         self.modelDirectory = modelDirectory
         self.createdIndexDirectory = createdIndexDirectory
     }
@@ -42,10 +43,22 @@ public final class ModelAndIndex: Sendable {
         return model
     }
 
-    /// The index, or -32021 naming the flags that open one.
+    /// The default collection, or -32021 naming the flags that open one.
     func requireIndex() throws -> DocumentIndex {
         guard let index else { throw RPCError.indexNotLoaded() }
         return index
+    }
+
+    /// The collections, or -32021 naming the flags that open the index they live in.
+    func requireCollections() throws -> CollectionRegistry {
+        guard let collections else { throw RPCError.indexNotLoaded() }
+        return collections
+    }
+
+    /// The collection a request names in `params.collection` (absent: the default one).
+    /// - Parameter create: writes create a missing named collection; reads refuse it.
+    func requireIndex(_ params: ParamsReader, create: Bool = false) throws -> DocumentIndex {
+        try requireCollections().index(for: params["collection"], create: create)
     }
 
     /// The model as `initialize`, `server/status` and `model/info` describe it.
@@ -73,19 +86,13 @@ public final class ModelAndIndex: Sendable {
             "documents": .integer(Int64(index.count)),
             "dimension": .integer(Int64(index.dimension)),
             "storage": .string(index.storage.rawValue),
+            "collections": .integer(Int64(collections?.all().count ?? 1)),
         ]
     }
 
     /// Last step of a clean stop: checkpoint so the next start has no log to replay.
     func shutDown() {
-        guard let index else { return }
-        do {
-            try index.checkpoint()
-            log.info("index checkpointed")
-        } catch {
-            log.error("index checkpoint at shutdown failed (the log still holds every update): \(error)")
-        }
-        index.close()
+        collections?.shutDown()
     }
 }
 

@@ -28,10 +28,14 @@ final class CancellationFlag: @unchecked Sendable {
 public struct RequestContext: Sendable {
     let cancellation: CancellationFlag
     let progressSink: (@Sendable (JSONValue) -> Void)?
+    /// The connected peer's uid (SO_PEERCRED), nil for requests that did not come from a
+    /// socket. Methods that read the user's files check it (`WorkspaceHandlers`).
+    let peerUID: UInt32?
 
-    init(cancellation: CancellationFlag, progressSink: (@Sendable (JSONValue) -> Void)?) {
+    init(cancellation: CancellationFlag, progressSink: (@Sendable (JSONValue) -> Void)?, peerUID: UInt32? = nil) {
         self.cancellation = cancellation
         self.progressSink = progressSink
+        self.peerUID = peerUID
     }
 
     /// A context that is never cancelled and reports nowhere (loop-thread handlers, tests).

@@ -12,6 +12,9 @@ public enum ServerErrorCode {
     public static let indexNotLoaded = -32021
     /// The index refused the operation (a limit, a file problem); the message says which.
     public static let indexError = -32022
+    /// The peer may not ask for this: `workspace/*` reads files as the daemon's user, so only
+    /// connections from that same user may name folders for it to read.
+    public static let notPermitted = -32023
 }
 
 extension RPCError {

@@ -21,6 +21,9 @@ enum AddCommand: Command {
         options: [
             .positional("FILE"),
             .value("--batch-size", "N", help: "documents per request", check: .integer(1...10_000), default: "64"),
+            .value(
+                "--collection", "NAME", help: "add to this collection, created if missing (default: the daemon's index directory)"
+            ),
             .flag("--quiet", help: "no progress on stderr (a bar on a terminal, else a line per 10%)"),
             .flag(
                 "--json",
@@ -38,6 +41,7 @@ enum AddCommand: Command {
         var uploader = DocumentUploader(connection: try context.connection())
         uploader.batchSize = batchSize
         uploader.showProgress = !quiet
+        uploader.collection = arguments.value("--collection")
         let totals = try uploader.upload(path: path)
         for notice in totals.notices { Output.error("hypencoder: \(notice)") }
         if json {

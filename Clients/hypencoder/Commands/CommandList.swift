@@ -5,7 +5,8 @@ import CommandLineOptions
 let commands: [CommandEntry] = [
     CommandEntry(StatusCommand.self), CommandEntry(InfoCommand.self), CommandEntry(SearchCommand.self),
     CommandEntry(ScoreCommand.self), CommandEntry(AddCommand.self), CommandEntry(DeleteCommand.self),
-    CommandEntry(GetCommand.self), CommandEntry(ImportCommand.self), CommandEntry(CheckpointCommand.self),
+    CommandEntry(GetCommand.self), CommandEntry(ImportCommand.self), CommandEntry(IndexCommand.self),
+    CommandEntry(CollectionsCommand.self), CommandEntry(CheckpointCommand.self),
     CommandEntry(CompactCommand.self), CommandEntry(CallCommand.self), CommandEntry(EvalCommand.self),
 ]
 

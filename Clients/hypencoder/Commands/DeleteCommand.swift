@@ -12,6 +12,7 @@ enum DeleteCommand: Command {
             """,
         options: [
             .positional("ID", count: 1...Int.max),
+            .value("--collection", "NAME", help: "delete from this collection (default: the daemon's index directory)"),
             .flag("--json", help: #"print the daemon's result ({"deleted", "notFound"})"#),
         ],
         examples: [["bread"]])
@@ -19,7 +20,9 @@ enum DeleteCommand: Command {
     static func run(_ arguments: ParsedArguments, _ context: ClientContext) throws {
         let json = arguments.flag("--json")
         let ids = arguments.values("ID")
-        let result = try context.call("index/delete", ["ids": .array(ids.map { .string($0) })])
+        var params: JSONObject = ["ids": .array(ids.map { .string($0) })]
+        if let collection = arguments.value("--collection") { params["collection"] = .string(collection) }
+        let result = try context.call("index/delete", .object(params))
         if json { return Output.json(result) }
         Output.line("\(Output.cell(result["deleted"])) deleted, \(Output.cell(result["notFound"])) not found")
     }

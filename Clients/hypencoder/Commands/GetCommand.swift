@@ -12,6 +12,7 @@ enum GetCommand: Command {
             """,
         options: [
             .positional("ID", count: 1...Int.max),
+            .value("--collection", "NAME", help: "read from this collection (default: the daemon's index directory)"),
             .flag("--vector", help: "also fetch the stored vector (as base64 float32 in --json output)"),
             .flag("--json", help: #"print the daemon's result ({"documents": [... or null where absent]})"#),
         ],
@@ -23,12 +24,9 @@ enum GetCommand: Command {
         let ids = arguments.values("ID")
         var include: [JSONValue] = ["text", "metadata"]
         if vector { include.append("vector") }
-        let result = try context.call(
-            "index/get",
-            [
-                "ids": .array(ids.map { .string($0) }),
-                "include": .array(include), "encoding": "base64",
-            ])
+        var params: JSONObject = ["ids": .array(ids.map { .string($0) }), "include": .array(include), "encoding": "base64"]
+        if let collection = arguments.value("--collection") { params["collection"] = .string(collection) }
+        let result = try context.call("index/get", .object(params))
         if json { return Output.json(result) }
         let documents = result["documents"]?.arrayValue ?? []
         var header = ["id", "text", "metadata"]

@@ -1,4 +1,5 @@
 import CommandLineOptions
+import Foundation
 import HypencoderRPC
 
 /// `hypencoder search QUERY`: the top-k documents for a query (`search`).
@@ -6,12 +7,19 @@ enum SearchCommand: Command {
     static let options = OptionTable(
         command: "hypencoder search",
         abstract: "top-k documents of the index for a query",
-        discussion: "Ranks the index's documents for QUERY with the model's q-net (JSON-RPC method search).",
+        discussion: """
+            Ranks the documents of a collection for QUERY with the model's q-net (JSON-RPC method
+            search). Without --collection, run inside a folder indexed with `hypencoder index`, it
+            searches that folder's passages and prints each hit as FILE:LINE: score and the
+            passage's first line, best first, as grep does (terminals and editors jump to it);
+            elsewhere it searches the default collection and prints a table.
+            """,
         options: [
             .positional("QUERY"),
             .value("-k", "N", help: "how many hits", check: .integer(1...10_000), default: "10"),
             .flag("--exact", help: "score every document (the default)"),
             .flag("--approximate", help: "walk the neighbour graph: scores part of the index, may miss a few"),
+            .value("--collection", "NAME", help: "search this collection (\"default\": the daemon's index directory)"),
             .value(
                 "--include", "LIST", help: "also return stored text and/or metadata (comma-separated)",
                 check: .custom(expected: "text and/or metadata, comma-separated") { includeList($0) != nil }),
@@ -57,11 +65,17 @@ enum SearchCommand: Command {
             "mode": approximate ? "approximate" : "exact",
         ]
         if !graph.isEmpty { params["params"] = .object(graph) }
-        if !include.isEmpty { params["include"] = .array(include.map { .string($0) }) }
+        let workspace = arguments.value("--collection") == nil ? enclosingWorkspace(context) : nil
+        if let collection = arguments.value("--collection") { params["collection"] = .string(collection) }
+        if let workspace { params["workspace"] = .string(workspace) }
+        let asked = workspace == nil ? include : Array(Set(include + ["text"])).sorted()
+        if !asked.isEmpty { params["include"] = .array(asked.map { .string($0) }) }
         let result = try context.call("search", .object(params))
         if json { return Output.json(result) }
-
         let hits = result["results"]?.arrayValue ?? []
+        if !hits.isEmpty, hits.allSatisfy({ $0["path"]?.stringValue != nil }) {
+            return printLocations(hits, include: include)
+        }
         var header = ["rank", "score", "id"]
         if include.contains("text") { header.append("text") }
         if include.contains("metadata") { header.append("metadata") }
@@ -74,6 +88,32 @@ enum SearchCommand: Command {
         Output.table(header, rows)
         if let scored = result["documentsScored"]?.int64Value, let elapsed = result["elapsedMs"]?.doubleValue {
             Output.line("\(scored) documents scored in \(String(format: "%.1f", elapsed)) ms")
+        }
+    }
+
+    /// The current directory when an indexed workspace contains it (`workspace/find`), so
+    /// `hypencoder search` inside a project searches that project. Nil otherwise, and when
+    /// the daemon cannot say (no index, or an older daemon): then the default collection.
+    static func enclosingWorkspace(_ context: ClientContext) -> String? {
+        let here = FileManager.default.currentDirectoryPath
+        guard let found = try? context.call("workspace/find", ["path": .string(here)]), !found.isNull else { return nil }
+        return here
+    }
+
+    /// `FILE:LINE: score  first line of the passage`, one per hit, best first; FILE relative
+    /// to the current directory when it is below it. `--include metadata` adds the metadata.
+    static func printLocations(_ hits: [JSONValue], include: [String]) {
+        let here = FileManager.default.currentDirectoryPath + "/"
+        for hit in hits {
+            var path = hit["path"]?.stringValue ?? ""
+            if path.hasPrefix(here) { path = String(path.dropFirst(here.count)) }
+            let line = hit["line"]?.int64Value ?? 1
+            let text = hit["text"]?.stringValue ?? ""
+            let snippet = text.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? ""
+            var row = "\(path):\(line): \(Output.score(hit["score"]))  \(Output.clip(snippet.trimmingWhitespace(), 100))"
+            if include.contains("text") { row += "\n" + text.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") }
+            if include.contains("metadata") { row += "  " + Output.cell(hit["metadata"]) }
+            Output.line(row)
         }
     }
 

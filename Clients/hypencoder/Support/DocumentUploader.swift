@@ -18,6 +18,8 @@ struct DocumentUploader {
     /// (up to 4 MiB each) do not make one request larger than the daemon's message limit
     /// (16 MiB by default).
     var maxBatchBytes = 4 << 20
+    /// The collection to add to (nil: the default one); `index/add` creates it if missing.
+    var collection: String?
 
     struct Totals {
         var documents = 0
@@ -95,7 +97,9 @@ struct DocumentUploader {
         }
         func flush() throws {
             guard !batch.isEmpty else { return }
-            let id = try connection.start("index/add", ["documents": .array(batch)])
+            var params: JSONObject = ["documents": .array(batch)]
+            if let collection { params["collection"] = .string(collection) }
+            let id = try connection.start("index/add", .object(params))
             pending.append((id, ledger.send(entries), reader.bytesRead))
             batch.removeAll(keepingCapacity: true)
             entries.removeAll(keepingCapacity: true)

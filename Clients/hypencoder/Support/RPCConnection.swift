@@ -9,12 +9,14 @@ import HypencoderRPC
 final class RPCConnection {
     private let client: RPCClient
     var path: String { client.path }
+    /// Takes the `$/progress` notifications of a request sent with a `workDoneToken`
+    /// (`hypencoder index`); other commands ask for none, and any that arrive are dropped.
+    var onProgress: ((JSONValue) -> Void)?
 
     /// Connects, or throws exit status 69 naming the path and the reason.
     init(path: String) throws {
         client = try translated { try RPCClient(path: path) }
-        // The client asks for no progress; any notification is of no use to it.
-        client.onNotification = { _ in }
+        client.onNotification = { [weak self] notification in self?.onProgress?(notification) }
     }
 
     /// Sends one request and returns its `result`; an error reply throws exit status 1

@@ -19,17 +19,17 @@ struct IndexHandlers {
         table["search"] = { params, context in try Self.search(params, context, modelAndIndex) }
         table["index/add"] = { params, context in try Self.add(params, context, modelAndIndex) }
         table["index/delete"] = { params, _ in
-            try params.object(allowedKeys: ["ids", "workDoneToken"])
+            try params.object(allowedKeys: ["ids", "collection", "workDoneToken"])
             let ids = try Self.ids(params["ids"])
-            let counts = try modelAndIndex.requireIndex().delete(ids: ids)
+            let counts = try modelAndIndex.requireIndex(params).delete(ids: ids)
             return ["deleted": .integer(Int64(counts.deleted)), "notFound": .integer(Int64(counts.notFound))]
         }
         table["index/get"] = { params, _ in
-            try params.object(allowedKeys: ["ids", "include", "encoding", "workDoneToken"])
+            try params.object(allowedKeys: ["ids", "include", "encoding", "collection", "workDoneToken"])
             let ids = try Self.ids(params["ids"])
             let include = try Self.include(params["include"], allowed: ["text", "metadata", "vector"])
             let base64 = try params["encoding"].choice(["array", "base64"], default: "array") == "base64"
-            let index = try modelAndIndex.requireIndex()
+            let index = try modelAndIndex.requireIndex(params)
             let documents = index.get(ids: ids).map { stored -> JSONValue in
                 guard let stored else { return .null }
                 return Self.describe(stored, include: include, base64: base64)
@@ -37,8 +37,8 @@ struct IndexHandlers {
             return ["documents": .array(documents)]
         }
         table["index/stats"] = { params, _ in
-            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try modelAndIndex.requireIndex()
+            if params.isGiven { try params.object(allowedKeys: ["collection", "workDoneToken"]) }
+            let index = try modelAndIndex.requireIndex(params)
             let snapshot = index.snapshot()
             return [
                 "documents": .integer(Int64(snapshot.count)),
@@ -50,14 +50,14 @@ struct IndexHandlers {
             ]
         }
         table["index/checkpoint"] = { params, _ in
-            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try modelAndIndex.requireIndex()
+            if params.isGiven { try params.object(allowedKeys: ["collection", "workDoneToken"]) }
+            let index = try modelAndIndex.requireIndex(params)
             try index.checkpoint()
             return ["documents": .integer(Int64(index.count))]
         }
         table["index/compact"] = { params, _ in
-            if params.isGiven { try params.object(allowedKeys: ["workDoneToken"]) }
-            let index = try modelAndIndex.requireIndex()
+            if params.isGiven { try params.object(allowedKeys: ["collection", "workDoneToken"]) }
+            let index = try modelAndIndex.requireIndex(params)
             try index.compact()
             return ["documents": .integer(Int64(index.count))]
         }
@@ -69,14 +69,14 @@ struct IndexHandlers {
     /// Text and metadata come from the snapshot that was scored (`SearchResult`), never from a
     /// later look-up, so they always belong to the version whose score is reported.
     static func search(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
-        try params.object(allowedKeys: ["query", "k", "mode", "params", "include", "workDoneToken"])
+        try params.object(allowedKeys: ["query", "k", "mode", "params", "include", "collection", "workspace", "workDoneToken"])
         let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
         let mode = try params["mode"].choice(searchModes, default: "exact")
         let graphParameters = try approximateParameters(params["params"], mode: mode)
         let include = try include(params["include"], allowed: ["text", "metadata"])
         let model = try modelAndIndex.requireModel()
-        let index = try modelAndIndex.requireIndex()
+        let index = try searchedCollection(params, modelAndIndex)
         let started = DispatchTime.now().uptimeNanoseconds
         let scorer = QNetScorer(qnet: try qnet(forQuery: query, model: model, context: context))
         let found = try index.search(
@@ -84,11 +84,11 @@ struct IndexHandlers {
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let items: [JSONValue] = found.hits.enumerated().map { position, hit in
             var item: JSONObject = ["id": .string(hit.id), "score": .float32(hit.score)]
-            if !include.isEmpty {
-                let record = found.record(ofHit: position)
-                if include.contains("text") { item["text"] = record.text.map { .string($0) } ?? .null }
-                if include.contains("metadata") { item["metadata"] = metadataJSON(record.metadata) }
-            }
+            let record = found.record(ofHit: position)
+            if include.contains("text") { item["text"] = record.text.map { .string($0) } ?? .null }
+            let metadata = metadataJSON(record.metadata)
+            if include.contains("metadata") { item["metadata"] = metadata }
+            for (key, value) in PassageLocation.fields(of: metadata) { item[key] = value }
             return .object(item)
         }
         return [
@@ -126,10 +126,10 @@ struct IndexHandlers {
     /// tokens, and its id is listed in `truncated` (with the window as `documentMaxTokens`),
     /// so a client that only wants it indexed is told rather than refused.
     static func add(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
-        try params.object(allowedKeys: ["documents", "workDoneToken"])
+        try params.object(allowedKeys: ["documents", "collection", "workDoneToken"])
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
         let model = try modelAndIndex.requireModel()
-        let index = try modelAndIndex.requireIndex()
+        let index = try modelAndIndex.requireIndex(params, create: true)
         struct Pending {
             var id: String
             var text: String?
@@ -173,6 +173,23 @@ struct IndexHandlers {
             result["documentMaxTokens"] = .integer(Int64(model.config.documentMaxLength))
         }
         return .object(result)
+    }
+
+    /// The collection `search` runs on: `collection` by name, or `workspace` by a path inside
+    /// an indexed workspace (what an editor knows), or the default one.
+    static func searchedCollection(_ params: ParamsReader, _ modelAndIndex: ModelAndIndex) throws -> DocumentIndex {
+        let workspace = params["workspace"]
+        guard workspace.isGiven else { return try modelAndIndex.requireIndex(params) }
+        if params["collection"].isGiven { throw workspace.error("give either \"collection\" or \"workspace\", not both") }
+        let collections = try modelAndIndex.requireCollections()
+        let path = try WorkspacePaths.absolute(workspace)
+        guard let found = collections.workspace(containing: path),
+            let index = try collections.index(named: found.name, create: false)
+        else {
+            throw workspace.error(
+                "no indexed workspace contains \(path): index its folder first (hypencoder index DIR, or workspace/index)")
+        }
+        return index
     }
 
     // MARK: Helpers

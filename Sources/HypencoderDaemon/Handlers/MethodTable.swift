@@ -7,6 +7,8 @@ enum MethodTable {
         var table: [String: MethodHandler] = [:]
         ModelHandlers(modelAndIndex: modelAndIndex).register(into: &table)
         IndexHandlers(modelAndIndex: modelAndIndex).register(into: &table)
+        CollectionHandlers(modelAndIndex: modelAndIndex).register(into: &table)
+        WorkspaceHandlers(modelAndIndex: modelAndIndex).register(into: &table)
         if debugMethods { DebugHandlers.register(into: &table) }
         return table
     }

@@ -79,7 +79,7 @@ struct ModelHandlers {
     /// they lie, by the index (`DocumentIndex.score(ids:scorer:)`, one snapshot); texts are
     /// encoded first; given vectors are scored as they are.
     static func score(_ params: ParamsReader, _ context: RequestContext, _ modelAndIndex: ModelAndIndex) throws -> JSONValue {
-        try params.object(allowedKeys: ["query", "documents", "workDoneToken"])
+        try params.object(allowedKeys: ["query", "documents", "collection", "workDoneToken"])
         let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let documents = try params["documents"].array(count: 1...HandlerLimits.maxDocumentsPerCall)
         let model = try modelAndIndex.requireModel()
@@ -116,7 +116,7 @@ struct ModelHandlers {
         }
         var scores = [JSONValue](repeating: .null, count: sources.count)
         if !byID.isEmpty {
-            let stored = try modelAndIndex.requireIndex().score(ids: byID.map(\.id), scorer: QNetScorer(qnet: qnet))
+            let stored = try modelAndIndex.requireIndex(params).score(ids: byID.map(\.id), scorer: QNetScorer(qnet: qnet))
             for ((position, _), score) in zip(byID, stored) { scores[position] = score.map { .float32($0) } ?? .null }
         }
         let encoded = try encodeDocumentsInChunks(byText.map(\.text), model: model, context: context)
