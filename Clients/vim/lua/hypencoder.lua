@@ -1,8 +1,8 @@
--- Neovim transport of autoload/hypencoder.vim: one connection to hypencoderd's Unix socket
+-- Neovim transport of autoload/hypencoder/rpc.vim: one connection to hypencoderd's Unix socket
 -- (vim.loop pipe) speaking the LSP base protocol (Content-Length framing). JSON stays in
 -- Vimscript: send() takes an encoded body, and every body received goes to
--- hypencoder#_nvim_receive(body) on the main loop; the end of the connection to
--- hypencoder#_nvim_closed(reason). Neovim 0.7 or later.
+-- hypencoder#rpc#_nvim_receive(body) on the main loop; the end of the connection to
+-- hypencoder#rpc#_nvim_closed(reason). Neovim 0.7 or later.
 
 local M = {}
 local uv = vim.loop
@@ -37,7 +37,7 @@ local function closed(connection, reason)
     connection.pipe:close()
   end
   vim.schedule(function()
-    vim.fn['hypencoder#_nvim_closed'](reason)
+    vim.fn['hypencoder#rpc#_nvim_closed'](reason)
   end)
 end
 
@@ -99,7 +99,7 @@ function M.connect(path, timeout)
       -- Delivered in order, before any closed() scheduled after them.
       vim.schedule(function()
         for _, body in ipairs(bodies) do
-          vim.fn['hypencoder#_nvim_receive'](body)
+          vim.fn['hypencoder#rpc#_nvim_receive'](body)
         end
       end)
     end
@@ -135,7 +135,7 @@ function M.is_open()
   return current ~= nil
 end
 
---- Closes the connection without calling hypencoder#_nvim_closed (the caller knows).
+--- Closes the connection without calling hypencoder#rpc#_nvim_closed (the caller knows).
 function M.close()
   local connection = current
   current = nil
