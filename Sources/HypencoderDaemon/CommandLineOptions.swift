@@ -104,6 +104,21 @@ extension ConfigurationLoader {
             flag: "--max-json-depth", placeholder: "N", key: ["limits", "maxJSONDepth"], kind: .integer,
             help: "Deepest JSON nesting accepted (limit json.depth). Default 64."),
         ConfigFlag(
+            flag: "--compact-min-dead", placeholder: "N", key: ["compaction", "minDeadSlots"], kind: .integer,
+            help:
+                "Background compaction of each collection starts when at least N rows are dead (deleted or replaced documents) and (next flag) a large enough share of all rows. Default 1000; 0 turns it off (then only index/compact reclaims them)."
+        ),
+        ConfigFlag(
+            flag: "--compact-dead-fraction", placeholder: "F", key: ["compaction", "deadFraction"], kind: .number,
+            help:
+                "The share of all rows (or of all stored text) that must be dead for a background compaction (0.01-1). Default 0.5."
+        ),
+        ConfigFlag(
+            flag: "--compact-dead-bytes", placeholder: "N", key: ["compaction", "maxDeadBytes"], kind: .integer,
+            help:
+                "Background compaction also starts when dead versions hold N bytes of text and metadata (and the share above of all of it). Default 16777216."
+        ),
+        ConfigFlag(
             flag: "--drain-timeout", placeholder: "SECONDS", key: ["drainTimeoutSeconds"], kind: .number,
             help: "On SIGTERM/SIGINT/exit, how long to wait for in-flight work and unsent replies. Default 10."),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderIndex
 import HypencoderRPC
 
 /// Limits that protect the daemon from one slow or hostile client (DESIGN.md §4). Each has
@@ -55,6 +56,8 @@ public struct DaemonConfiguration: Sendable {
     public var limits = ServerLimits()
     /// On SIGTERM, how long to wait for in-flight work and unsent replies before closing.
     public var drainTimeoutSeconds = 10.0
+    /// When collections reclaim dead rows by themselves (nil: only on `index/compact`).
+    public var compaction: CompactionPolicy? = CompactionPolicy()
     /// Registers `debug/sleep` (see `DebugHandlers`), for testing clients and the daemon.
     public var debugMethods = false
     /// The config file this came from, re-read on SIGHUP.

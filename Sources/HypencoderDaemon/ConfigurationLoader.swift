@@ -1,5 +1,6 @@
 import CommandLineOptions
 import Foundation
+import HypencoderIndex
 import HypencoderRPC
 
 /// Builds a `DaemonConfiguration` from command-line flags and an optional JSON config file.
@@ -122,7 +123,7 @@ public struct ConfigurationLoader: Sendable {
 
     static let topLevelKeys: Set<String> = [
         "model", "index", "socket", "socketMode", "allowUids", "allowGids", "workers",
-        "logLevel", "limits", "drainTimeoutSeconds", "debugMethods",
+        "logLevel", "limits", "drainTimeoutSeconds", "debugMethods", "compaction",
     ]
     static let limitKeys: Set<String> = [
         "maxMessageBytes", "maxBatchLength", "maxInFlightPerConnection", "maxConnections",
@@ -155,6 +156,16 @@ public struct ConfigurationLoader: Sendable {
         }
         c.debugMethods = try reader["debugMethods"].bool(default: false)
         c.drainTimeoutSeconds = try reader["drainTimeoutSeconds"].double(in: 0...3600, default: c.drainTimeoutSeconds)
+        let compaction = reader["compaction"]
+        if compaction.isGiven {
+            try compaction.object(allowedKeys: ["minDeadSlots", "deadFraction", "maxDeadBytes"])
+            var policy = c.compaction ?? CompactionPolicy()
+            let minimum = try compaction["minDeadSlots"].int(in: 0...Int(Int32.max), default: policy.minDeadSlots)
+            policy.minDeadSlots = max(1, minimum)
+            policy.deadFraction = try compaction["deadFraction"].double(in: 0.01...1, default: policy.deadFraction)
+            policy.maxDeadBytes = try compaction["maxDeadBytes"].int(in: 1024...Int(Int32.max), default: policy.maxDeadBytes)
+            c.compaction = minimum == 0 ? nil : policy
+        }
         let limits = reader["limits"]
         if limits.isGiven {
             try limits.object(allowedKeys: limitKeys)

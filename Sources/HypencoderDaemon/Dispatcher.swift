@@ -22,6 +22,10 @@ final class PendingRequest {
     let cancellation = CancellationFlag()
     let startedAt: UInt64
     let progressToken: JSONValue?
+    /// The queued or running work. Its closure holds this request (to answer it), so the two
+    /// form a cycle that `Dispatcher.complete` and `connectionClosed` break by clearing this;
+    /// until a fix on 2026-12-07 nothing did, and every request run on a worker leaked its
+    /// params (a 100 KB text leaked 100 KB; Tests/python/test_memory_bounded.py).
     var task: WorkerPool.Task?
 
     init(request: RPCRequest, collector: ReplyCollector, startedAt: UInt64, progressToken: JSONValue?) {
@@ -218,6 +222,7 @@ final class Dispatcher {
     }
 
     private func complete(_ pending: PendingRequest, outcome: Result<JSONValue, RPCError>, connection: Connection) {
+        pending.task = nil  // breaks the task → closure → pending cycle
         connection.pendingRequests.removeAll { $0 === pending }
         record(pending.request, on: connection, known: true, outcome: outcome, since: pending.startedAt)
         if let token = pending.progressToken {
@@ -260,6 +265,7 @@ final class Dispatcher {
         for pending in connection.pendingRequests {
             if let task = pending.task, pool.removeIfQueued(task) {
                 outstandingTasks -= 1
+                pending.task = nil
                 connection.pendingRequests.removeAll { $0 === pending }
             } else {
                 pending.cancellation.cancel()

@@ -37,6 +37,7 @@ extension ModelAndIndex {
             }
             created = Self.outermostMissingDirectory(of: directory)
             var options = IndexOptions()
+            options.autoCompaction = configuration.compaction
             options.log = { level, message in
                 switch level {
                 case .info: log.info("index: \(message)")

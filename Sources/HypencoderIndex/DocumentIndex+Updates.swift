@@ -13,7 +13,9 @@ extension DocumentIndex {
         try validate(documents)
         let entry = LogEntry.upsert(documents)
         let payload = try entry.encode(limits: options.limits)
-        return try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        let counts = try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        if counts.updated > 0 { compactIfDue() }
+        return counts
     }
 
     /// Deletes documents by id; unknown ids are counted in `notFound`. Durable on return.
@@ -26,7 +28,9 @@ extension DocumentIndex {
         for id in ids { try validate(id: id) }
         let entry = LogEntry.delete(ids)
         let payload = try entry.encode(limits: options.limits)
-        return try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        let counts = try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        if counts.deleted > 0 { compactIfDue() }
+        return counts
     }
 
     private func validate(id: String) throws {

@@ -52,6 +52,8 @@ public final class DocumentIndex: @unchecked Sendable {
     var logGeneration: Int
     /// Serialises checkpoint and compaction with each other.
     let maintenanceLock = NSLock()
+    /// Compactions the index starts by itself (`IndexOptions.autoCompaction`).
+    let background = BackgroundCompaction()
     var queue: CommitQueue!
     /// The neighbour graph for approximate search (Graph/DocumentIndex+Approximate.swift).
     let graphState: GraphState
@@ -143,6 +145,7 @@ public final class DocumentIndex: @unchecked Sendable {
         defer { closeLock.unlock() }
         guard !isClosed else { return }
         isClosed = true
+        background.close()
         queue?.stop()
         lockFile.unlock()
     }

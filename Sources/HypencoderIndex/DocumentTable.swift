@@ -3,6 +3,9 @@ public struct DocumentRecord: Sendable, Equatable {
     public let id: String
     public let metadata: [UInt8]?
     public let text: String?
+
+    /// Bytes of text and metadata this record keeps in memory.
+    var heldBytes: Int { (text?.utf8.count ?? 0) + (metadata?.count ?? 0) }
 }
 
 /// Slot → record, append-only, stored in fixed-size chunks so a snapshot is cheap: copying
@@ -68,6 +71,10 @@ struct DocumentTable {
     private(set) var records = SlotRecords()
     private(set) var tombstones = TombstoneBitmap()
     private(set) var slotsByID: [String: Int] = [:]
+    /// Bytes of text and metadata held by all records, and by dead ones: what a compaction
+    /// would free (`CompactionPolicy.maxDeadBytes`).
+    private(set) var recordBytes = 0
+    private(set) var deadRecordBytes = 0
 
     var liveCount: Int { slotsByID.count }
 
@@ -79,8 +86,10 @@ struct DocumentTable {
     mutating func insert(_ record: DocumentRecord, at slot: Int) -> Bool {
         precondition(slot == records.count, "vector store and document table disagree on the next slot")
         records.append(record)
+        recordBytes += record.heldBytes
         if let old = slotsByID.updateValue(slot, forKey: record.id) {
             tombstones.kill(old)
+            deadRecordBytes += records[old].heldBytes
             return false
         }
         return true
@@ -90,6 +99,7 @@ struct DocumentTable {
     mutating func remove(_ id: String) -> Bool {
         guard let slot = slotsByID.removeValue(forKey: id) else { return false }
         tombstones.kill(slot)
+        deadRecordBytes += records[slot].heldBytes
         return true
     }
 

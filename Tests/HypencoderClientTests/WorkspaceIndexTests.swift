@@ -20,6 +20,13 @@ final class WorkspaceIndexTests: XCTestCase {
         try write("notes/rivers.txt", "Rivers carry water to the sea.\n\nThe Nile is long.\n")
     }
 
+    /// XCTest keeps test case instances until the process ends, so the daemon is stopped here
+    /// rather than left to deinit (which would never run for the last test).
+    override func tearDown() {
+        daemon = nil
+        super.tearDown()
+    }
+
     private func write(_ relative: String, _ text: String) throws {
         let path = root + "/" + relative
         try FileManager.default.createDirectory(

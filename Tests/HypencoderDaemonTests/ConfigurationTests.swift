@@ -1,4 +1,5 @@
 import Foundation
+import HypencoderIndex
 import HypencoderRPC
 import HypencoderTestSupport
 import XCTest
@@ -30,6 +31,7 @@ final class ConfigurationTests: XCTestCase {
             "--log-level", "debug", "--max-message-bytes", "4096", "--max-batch", "8",
             "--max-in-flight", "9", "--max-connections", "10", "--max-unsent-bytes", "65536",
             "--max-json-depth", "12", "--drain-timeout=2.5", "--debug-methods",
+            "--compact-min-dead", "50", "--compact-dead-fraction", "0.25", "--compact-dead-bytes", "2048",
         ])
         XCTAssertEqual(c.modelDirectory, "/m")
         XCTAssertEqual(c.indexDirectory, "/i")
@@ -47,6 +49,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.limits.maxJSONDepth, 12)
         XCTAssertEqual(c.drainTimeoutSeconds, 2.5)
         XCTAssertTrue(c.debugMethods)
+        XCTAssertEqual(c.compaction, CompactionPolicy(minDeadSlots: 50, deadFraction: 0.25, maxDeadBytes: 2048))
+        XCTAssertNil(try load(["--compact-min-dead", "0"]).compaction, "0 turns background compaction off")
+        XCTAssertEqual(try load([]).compaction, CompactionPolicy(), "on by default")
     }
 
     func testHelpDocumentsEveryFlag() throws {
@@ -62,6 +67,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try load(["--socket-mode", "rw"])) { XCTAssertTrue("\($0)".contains("socketMode"), "\($0)") }
         XCTAssertThrowsError(try load(["--frobnicate"])) { XCTAssertTrue("\($0)".contains("--frobnicate"), "\($0)") }
         XCTAssertThrowsError(try load(["--model"])) { XCTAssertTrue("\($0)".contains("--model"), "\($0)") }
+        XCTAssertThrowsError(try load(["--compact-dead-fraction", "2"])) {
+            XCTAssertTrue("\($0)".contains("compaction.deadFraction"), "\($0)")
+        }
     }
 
     /// Command-line mistakes are usage failures (exit 64), config-file ones configuration

@@ -47,6 +47,7 @@ struct IndexHandlers {
                 "storage": .string(index.storage.rawValue),
                 "directory": .string(index.directory),
                 "fingerprint": .string(index.fingerprint),
+                "backgroundCompactions": .integer(Int64(index.backgroundCompactions)),
             ]
         }
         table["index/checkpoint"] = { params, _ in
