@@ -47,6 +47,16 @@ struct PassageLocation: Equatable {
         self.file = file
     }
 
+    /// Whether stored metadata bytes contain the key `"path"` at all (a cheap scan before a parse).
+    static func mayHoldLocation(_ bytes: [UInt8]?) -> Bool {
+        guard let bytes else { return false }
+        let key = Array(#""path""#.utf8)
+        guard bytes.count >= key.count else { return false }
+        return (0...(bytes.count - key.count)).contains { start in
+            bytes[start] == key[0] && bytes[start..<(start + key.count)].elementsEqual(key)
+        }
+    }
+
     /// The `path`, `line` and `endLine` members a search hit carries when its document's
     /// metadata has them (passages of indexed files, or any client document that uses the
     /// same keys), so editors need not ask for metadata to jump to a result.
