@@ -50,9 +50,6 @@ public struct SkipCounts: Equatable, Sendable {
         self.tooLarge = tooLarge
         self.unreadable = unreadable
     }
-
-    /// All entries left out.
-    public var total: Int { ignored + hidden + binary + tooLarge + unreadable }
 }
 
 /// Everything one walk found.

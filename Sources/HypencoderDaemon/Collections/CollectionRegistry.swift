@@ -184,9 +184,6 @@ final class CollectionRegistry: @unchecked Sendable {
         return (name, documents)
     }
 
-    /// Every collection's documents, for the daemon's summaries.
-    var totalDocuments: Int { all().reduce(0) { $0 + $1.index.count } }
-
     /// Checkpoints and closes every collection (the last step of a clean stop).
     func shutDown() {
         for (name, index, _) in all() {

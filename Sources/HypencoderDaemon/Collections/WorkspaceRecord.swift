@@ -1,5 +1,6 @@
 import Foundation
 import HypencoderRPC
+import HypencoderWorkspace
 
 /// `workspace.json` in a workspace collection's directory: the folder that collection indexes
 /// and how its files were split (`{"root": "/abs/path", "passageTokens": 128,
@@ -69,13 +70,6 @@ struct WorkspaceRecord: Equatable {
                     && (CharacterSet.alphanumerics.contains(scalar) || scalar == "." || scalar == "_" || scalar == "-")
                 return allowed ? Character(scalar) : "-"
             })
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in root.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        let digits = String(repeating: "0", count: 16 - hex.count) + hex
-        return "ws-\(readable)-\(digits.prefix(12))"
+        return "ws-\(readable)-\(contentHash(root).prefix(12))"
     }
 }

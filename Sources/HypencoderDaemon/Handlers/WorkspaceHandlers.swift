@@ -140,11 +140,7 @@ struct WorkspaceHandlers {
                 try sync.flush()
                 return sync.counts
             }
-            total.filesIndexed += counts.filesIndexed
-            total.filesUnchanged += counts.filesUnchanged
-            total.filesRemoved += counts.filesRemoved
-            total.passagesAdded += counts.passagesAdded
-            total.passagesRemoved += counts.passagesRemoved
+            total.add(counts)
         }
         var result = describe(total)
         result["outside"] = .integer(Int64(outside))

@@ -44,6 +44,17 @@ struct WorkspaceSync {
         var passagesRemoved = 0
         var binary = 0
         var unreadable = 0
+
+        /// Adds another sync's counts (`workspace/update` spans several workspaces).
+        mutating func add(_ other: Counts) {
+            filesIndexed += other.filesIndexed
+            filesUnchanged += other.filesUnchanged
+            filesRemoved += other.filesRemoved
+            passagesAdded += other.passagesAdded
+            passagesRemoved += other.passagesRemoved
+            binary += other.binary
+            unreadable += other.unreadable
+        }
     }
 
     /// Passages written per batch: one WAL fsync and one encoder call each.
