@@ -64,6 +64,8 @@ final class Dispatcher {
     /// Tasks submitted to the pool whose completion has not reached the loop yet, including
     /// those of connections that closed meanwhile (draining waits for these too).
     private(set) var outstandingTasks = 0
+    /// When to return finished requests' memory to the system (loop thread).
+    private var heapTrim = HeapTrimSchedule()
 
     static let loopMethods: Set<String> = ["initialize", "shutdown", "exit", "$/cancelRequest", "server/status"]
 
@@ -88,6 +90,7 @@ final class Dispatcher {
             connection.finishAndClose()
             return
         }
+        heapTrim.received(body.count)
         let inbound = RPCInboundBody.parse(body, options: limits().parseOptions)
         let collector = ReplyCollector(isBatch: inbound.isBatch) { connection.send($0) }
         for item in inbound.items {
@@ -102,6 +105,7 @@ final class Dispatcher {
             }
         }
         collector.seal()
+        heapTrim.trimIfDue(idle: outstandingTasks == 0)
     }
 
     // MARK: Requests
@@ -240,6 +244,7 @@ final class Dispatcher {
         pending.collector.deliver(pending.request.id.map { RPCResponse(id: $0, outcome: outcome) })
         connection.closeIfIdle()
         control?.requestFinished()
+        heapTrim.trimIfDue(idle: outstandingTasks == 0)
     }
 
     // MARK: Cancellation

@@ -1,18 +1,13 @@
 import Dispatch
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Compaction the index starts by itself when its `CompactionPolicy` says dead rows are due
 /// (checked after every update), on a utility thread of its own so the update that tipped the
 /// balance is answered at once. At most one runs at a time; an update arriving meanwhile does
 /// not queue another, since the running one reclaims its waste too or the next check will.
 ///
-/// What a compaction frees (old rows' records and texts) goes back to the allocator; glibc
-/// keeps freed small blocks in its arenas, so afterwards `malloc_trim` returns what it can to
-/// the system, which is what makes the daemon's RSS follow its live data.
+/// What a compaction frees (old rows' records, graph chunks) goes back to the allocator, and
+/// then to the system (`FreedMemory`), which is what makes the daemon's RSS follow its live data.
 ///
 /// Threading: `start` may be called from any thread. `close` waits for a running compaction to
 /// end and refuses later ones, so nothing writes in the index's directory after
@@ -44,7 +39,7 @@ final class BackgroundCompaction: @unchecked Sendable {
         condition.unlock()
         queue.async { [self] in
             work()
-            Self.returnFreedMemory()
+            FreedMemory.returnToSystem()
             condition.lock()
             running = false
             finished += 1
@@ -53,20 +48,6 @@ final class BackgroundCompaction: @unchecked Sendable {
         }
         return true
     }
-
-    /// glibc's `malloc_trim(0)`, looked up at run time: Swift's Glibc module does not export
-    /// `<malloc.h>`, and another C target only for this one call would be more than it is worth.
-    /// Elsewhere (other C libraries) it is a no-op.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-            return nil
-        #endif
-    }()
-
-    static func returnFreedMemory() { _ = mallocTrim?(0) }
 
     /// Waits for a running compaction and refuses any later one.
     func close() {

@@ -12,11 +12,15 @@ import Foundation
 /// If a write or fsync fails, what reached the disk is unknown, so the queue fails that group
 /// and every later call with `IndexError.logUnusable`; reopening the index replays the log.
 final class CommitQueue: @unchecked Sendable {
+    /// Applies one durable record to memory, given the log it is in and its payload's offset
+    /// there (where the index reads the record's texts back from).
+    typealias Apply = (_ log: PayloadFile, _ payloadOffset: Int) throws -> UpdateCounts
+
     private final class Ticket {
         let payload: [UInt8]?
-        let work: () throws -> UpdateCounts
+        let work: Apply
         var result: Result<UpdateCounts, Error>?
-        init(payload: [UInt8]?, work: @escaping () throws -> UpdateCounts) {
+        init(payload: [UInt8]?, work: @escaping Apply) {
             self.payload = payload
             self.work = work
         }
@@ -57,7 +61,7 @@ final class CommitQueue: @unchecked Sendable {
     var isWriterThread: Bool { Thread.current === thread }
 
     /// Appends `payload` durably, then runs `apply` on the writer thread and returns its result.
-    func submit(_ payload: [UInt8], apply: @escaping () throws -> UpdateCounts) throws -> UpdateCounts {
+    func submit(_ payload: [UInt8], apply: @escaping Apply) throws -> UpdateCounts {
         try enqueue(Ticket(payload: payload, work: apply))
     }
 
@@ -65,7 +69,7 @@ final class CommitQueue: @unchecked Sendable {
     func exclusive<T>(_ work: @escaping (_ log: inout WriteAheadLog) throws -> T) throws -> T {
         var output: T?
         _ = try enqueue(
-            Ticket(payload: nil) { [unowned self] in
+            Ticket(payload: nil) { [unowned self] _, _ in
                 output = try work(&self.log)
                 return UpdateCounts()
             })
@@ -134,15 +138,16 @@ final class CommitQueue: @unchecked Sendable {
                 continue
             }
             if batch[index].payload == nil {
-                results.append(Result { try batch[index].work() })
+                results.append(Result { try batch[index].work(log.reader, 0) })
                 index += 1
                 continue
             }
             var end = index
             while end < batch.count, batch[end].payload != nil { end += 1 }
             let group = batch[index..<end]
+            var offsets: [Int] = []
             do {
-                try log.append(group.map { $0.payload! })
+                offsets = try log.append(group.map { $0.payload! })
                 try log.sync()
             } catch {
                 failed = "\(error)"
@@ -153,13 +158,13 @@ final class CommitQueue: @unchecked Sendable {
                 index = end
                 continue
             }
-            for ticket in group {
+            for (ticket, offset) in zip(group, offsets) {
                 if let reason = failed {
                     results.append(.failure(IndexError.logUnusable(reason)))
                     continue
                 }
                 do {
-                    results.append(.success(try ticket.work()))
+                    results.append(.success(try ticket.work(log.reader, offset)))
                 } catch {
                     // The record is durable but memory could not follow it (e.g. disk full
                     // while growing the vector scratch file): memory is now behind the log,

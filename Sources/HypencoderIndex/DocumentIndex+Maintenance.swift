@@ -11,7 +11,9 @@ extension DocumentIndex {
     ///    checkpoint is also compact on disk) as `.tmp`, fsync each, rename into place.
     /// 3. Write `MANIFEST.tmp` naming generation g+1, fsync, rename over `MANIFEST`,
     ///    fsync the directory. This rename is the commit point.
-    /// 4. Delete generation g's files and logs older than g+1.
+    /// 4. On the writer thread, point every slot written in step 2 at its payload in the new
+    ///    document table (the texts are no longer read from the logs), then delete generation
+    ///    g's files and logs older than g+1. Snapshots still reading an old file keep it open.
     /// Opening after a crash before step 3 uses generation g and replays `wal-<g>` and
     /// `wal-<g+1>`; after it, generation g+1 and `wal-<g+1>`.
     public func checkpoint() throws {
@@ -19,7 +21,7 @@ extension DocumentIndex {
         defer { maintenanceLock.unlock() }
         var graph: (NeighborGraph, [Int32])?
         let (view, liveSlots, records, next) = try queue.exclusive {
-            [unowned self] log -> (IndexSnapshot, [Int], [DocumentRecord], Int) in
+            [unowned self] log -> (IndexSnapshot, [Int], [SlotRecord], Int) in
             stateLock.lock()
             let next = max(generation, logGeneration) + 1
             logGeneration = next
@@ -37,12 +39,19 @@ extension DocumentIndex {
             dimension: dimension, storage: storage.rawValue,
             generation: next, documentCount: liveSlots.count)
         let graphFile = graph.map { checkpointGraphFile(view: view, graph: $0.0, entries: $0.1, liveSlots: liveSlots) }
-        try Self.writeCheckpoint(
+        let payloads = try Self.writeCheckpoint(
             directory: directory, manifest: manifest, rows: view.rows,
             slots: liveSlots, records: records, graphFile: graphFile)
         stateLock.lock()
         generation = next
         stateLock.unlock()
+        // Slots are stable here: compaction, the only renumbering, needs `maintenanceLock`.
+        try queue.exclusive { [unowned self] _ -> Void in
+            stateLock.lock()
+            defer { stateLock.unlock() }
+            for (slot, payload) in zip(liveSlots, payloads) { table.movePayload(of: slot, to: payload) }
+            publishLocked()
+        }
         try Self.removeStaleFiles(in: directory, generation: next, firstLog: next)
     }
 
@@ -83,21 +92,25 @@ extension DocumentIndex {
         try checkpoint()
     }
 
-    /// Writes checkpoint files for `manifest.generation` and commits them by renaming the manifest.
+    /// Writes checkpoint files for `manifest.generation` and commits them by renaming the
+    /// manifest. Returns where each record's payload now is in the new document table.
+    @discardableResult
     static func writeCheckpoint(
         directory: String, manifest: Manifest, rows: VectorRows,
-        slots: [Int], records: [DocumentRecord], graphFile: [UInt8]? = nil
-    ) throws {
+        slots: [Int], records: [SlotRecord], graphFile: [UInt8]? = nil
+    ) throws -> [PayloadLocation] {
         let vectorPath = directory + "/" + Manifest.vectorFile(manifest.generation)
         try VectorFile.write(rows, slots: slots, to: vectorPath + ".tmp")
         try Directory.rename(vectorPath + ".tmp", to: vectorPath)
         let documentPath = directory + "/" + Manifest.documentFile(manifest.generation)
-        try Directory.writeFileAtomically(DocumentFile.encode(records), to: documentPath)
+        let (_, payloads) = try DocumentFile.write(records, to: documentPath + ".tmp")
+        try Directory.rename(documentPath + ".tmp", to: documentPath)
         if let graphFile {
             try Directory.writeFileAtomically(graphFile, to: directory + "/" + GraphFile.name(manifest.generation))
         }
         try Directory.sync(directory)
         try Directory.writeFileAtomically(manifest.encoded(), to: directory + "/" + Manifest.fileName)
         try Directory.sync(directory)
+        return payloads
     }
 }

@@ -13,7 +13,9 @@ extension DocumentIndex {
         try validate(documents)
         let entry = LogEntry.upsert(documents)
         let payload = try entry.encode(limits: options.limits)
-        let counts = try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        let counts = try queue.submit(payload) { [unowned self] log, offset in
+            try self.apply(entry, log: log, payloadOffset: offset)
+        }
         if counts.updated > 0 { compactIfDue() }
         return counts
     }
@@ -28,7 +30,9 @@ extension DocumentIndex {
         for id in ids { try validate(id: id) }
         let entry = LogEntry.delete(ids)
         let payload = try entry.encode(limits: options.limits)
-        let counts = try queue.submit(payload) { [unowned self] in try self.apply(entry) }
+        let counts = try queue.submit(payload) { [unowned self] log, offset in
+            try self.apply(entry, log: log, payloadOffset: offset)
+        }
         if counts.deleted > 0 { compactIfDue() }
         return counts
     }
@@ -78,8 +82,10 @@ extension DocumentIndex {
     }
 
     /// Applies one logged batch to memory and publishes a new snapshot. Runs on the writer
-    /// thread, or during `open` before that thread exists (log replay).
-    func apply(_ entry: LogEntry) throws -> UpdateCounts {
+    /// thread, or during `open` before that thread exists (log replay). The entry's record
+    /// starts at `payloadOffset` in `log`; documents' metadata and text are not kept, only
+    /// where they are in the log (`LogEntry.payloadSpans`).
+    func apply(_ entry: LogEntry, log: PayloadFile, payloadOffset: Int) throws -> UpdateCounts {
         if let queue, !queue.isWriterThread {
             throw IndexError.threadingViolation("index state changed outside the writer thread")
         }
@@ -99,9 +105,14 @@ extension DocumentIndex {
             }
             insertIntoGraph(slots)
             // … then the table and the new snapshot in one critical section.
+            let spans = entry.payloadSpans()
             stateLock.lock()
-            for (document, slot) in zip(documents, slots) {
-                let record = DocumentRecord(id: document.id, metadata: document.metadata, text: document.text)
+            for ((document, slot), span) in zip(zip(documents, slots), spans) {
+                let payload =
+                    document.metadata == nil && document.text == nil
+                    ? PayloadLocation.empty
+                    : PayloadLocation(source: log, offset: payloadOffset + span.offset, byteCount: Int32(span.byteCount))
+                let record = SlotRecord(id: document.id, payload: payload)
                 if table.insert(record, at: slot) { counts.added += 1 } else { counts.updated += 1 }
             }
             publishLocked()
@@ -123,7 +134,7 @@ extension DocumentIndex {
     func publishLocked() {
         published = IndexSnapshot(
             rows: store.rows, records: table.records, tombstones: table.tombstones,
-            count: table.liveCount, blockRows: options.searchBlockRows)
+            count: table.liveCount, blockRows: options.searchBlockRows, limits: options.limits)
         graphState.publish()
     }
 }

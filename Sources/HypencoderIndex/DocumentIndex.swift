@@ -102,9 +102,7 @@ public final class DocumentIndex: @unchecked Sendable {
                 path: vectorPath, reason: "has \(mapping.rows) rows, manifest says \(manifest.documentCount)")
         }
         let documentPath = directory + "/" + Manifest.documentFile(manifest.generation)
-        let records = try DocumentFile.decode(
-            try PosixFile.openForReading(documentPath).readAll(), path: documentPath,
-            expectedCount: mapping.rows, limits: options.limits)
+        let records = try DocumentFile.read(path: documentPath, expectedCount: mapping.rows, limits: options.limits)
         store = try VectorStore(directory: directory, dimension: dimension, storage: storage, base: mapping)
         for (slot, record) in records.enumerated() {
             if !table.insert(record, at: slot) {
@@ -113,7 +111,7 @@ public final class DocumentIndex: @unchecked Sendable {
         }
         published = IndexSnapshot(
             rows: store.rows, records: table.records, tombstones: table.tombstones,
-            count: table.liveCount, blockRows: options.searchBlockRows)
+            count: table.liveCount, blockRows: options.searchBlockRows, limits: options.limits)
         loadGraph(generation: manifest.generation)
 
         // Logs since the checkpoint, oldest first.
@@ -122,8 +120,9 @@ public final class DocumentIndex: @unchecked Sendable {
         for logNumber in logs {
             let path = directory + "/" + Manifest.logFile(logNumber)
             reports.append(
-                try WriteAheadLog.replay(path: path, limits: options.limits, policy: options.logRecovery) { entry in
-                    _ = try self.apply(entry)
+                try WriteAheadLog.replay(path: path, limits: options.limits, policy: options.logRecovery) {
+                    entry, log, offset in
+                    _ = try self.apply(entry, log: log, payloadOffset: offset)
                 })
         }
         recoveryReports = reports
@@ -163,16 +162,17 @@ public final class DocumentIndex: @unchecked Sendable {
     public var count: Int { snapshot().count }
 
     /// The documents with these ids, in order; nil for ids not in the index.
-    public func get(ids: [String]) -> [StoredDocument?] {
+    /// - Throws: `IndexError.io` / `.corruptFile` if a text cannot be read back from its file.
+    public func get(ids: [String]) throws -> [StoredDocument?] {
         stateLock.lock()
         let view = published
         let slots = ids.map { table.slot(of: $0) }
         stateLock.unlock()
-        return slots.map { slot in slot.map { view.document(at: $0) } }
+        return try slots.map { slot in try slot.map { try view.document(at: $0) } }
     }
 
     /// Calls `body` for each live document of one snapshot.
-    public func forEachDocument(_ body: (StoredDocument) throws -> Void) rethrows {
+    public func forEachDocument(_ body: (StoredDocument) throws -> Void) throws {
         try snapshot().forEachDocument(body)
     }
 

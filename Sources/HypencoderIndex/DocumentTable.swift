@@ -1,13 +1,3 @@
-/// What the index keeps for one slot besides its vector.
-public struct DocumentRecord: Sendable, Equatable {
-    public let id: String
-    public let metadata: [UInt8]?
-    public let text: String?
-
-    /// Bytes of text and metadata this record keeps in memory.
-    var heldBytes: Int { (text?.utf8.count ?? 0) + (metadata?.count ?? 0) }
-}
-
 /// Slot → record, append-only, stored in fixed-size chunks so a snapshot is cheap: copying
 /// the struct copies the small chunk list; the writer's next append copies at most the one
 /// partly filled chunk it shares with a snapshot (copy-on-write), never the whole table.
@@ -15,27 +5,38 @@ struct SlotRecords: Sendable {
     static let chunkSize = 4096
 
     final class Chunk: @unchecked Sendable {
-        var records: [DocumentRecord]
-        init(_ records: [DocumentRecord]) { self.records = records }
+        var records: [SlotRecord]
+        init(_ records: [SlotRecord]) { self.records = records }
     }
 
     private var chunks: [Chunk] = []
     private(set) var count = 0
 
-    subscript(slot: Int) -> DocumentRecord {
+    subscript(slot: Int) -> SlotRecord {
         chunks[slot / Self.chunkSize].records[slot % Self.chunkSize]
     }
 
-    mutating func append(_ record: DocumentRecord) {
+    mutating func append(_ record: SlotRecord) {
         if count % Self.chunkSize == 0 {
-            var fresh: [DocumentRecord] = []
+            var fresh: [SlotRecord] = []
             fresh.reserveCapacity(Self.chunkSize)
             chunks.append(Chunk(fresh))
-        } else if !isKnownUniquelyReferenced(&chunks[chunks.count - 1]) {
-            chunks[chunks.count - 1] = Chunk(chunks[chunks.count - 1].records)
+        } else {
+            makeUnique(chunks.count - 1)
         }
         chunks[chunks.count - 1].records.append(record)
         count += 1
+    }
+
+    /// Points `slot`'s payload at a new location holding the same bytes (after a checkpoint).
+    mutating func move(_ slot: Int, to payload: PayloadLocation) {
+        makeUnique(slot / Self.chunkSize)
+        chunks[slot / Self.chunkSize].records[slot % Self.chunkSize].payload = payload
+    }
+
+    /// Copies chunk `index` first if a snapshot shares it, so snapshots never see a change.
+    private mutating func makeUnique(_ index: Int) {
+        if !isKnownUniquelyReferenced(&chunks[index]) { chunks[index] = Chunk(chunks[index].records) }
     }
 }
 
@@ -61,7 +62,7 @@ struct TombstoneBitmap: Sendable {
     }
 }
 
-/// The two-way map between caller ids and slots, plus each slot's metadata and text.
+/// The two-way map between caller ids and slots, plus where each slot's metadata and text are.
 ///
 /// `records` and `tombstones` are what searches need and are copied into snapshots;
 /// `slotsByID` is only read by point look-ups, which take the index's state lock briefly, so
@@ -71,8 +72,8 @@ struct DocumentTable {
     private(set) var records = SlotRecords()
     private(set) var tombstones = TombstoneBitmap()
     private(set) var slotsByID: [String: Int] = [:]
-    /// Bytes of text and metadata held by all records, and by dead ones: what a compaction
-    /// would free (`CompactionPolicy.maxDeadBytes`).
+    /// Payload bytes (metadata and text, on disk) of all records, and of dead ones: what a
+    /// compaction would stop keeping (`CompactionPolicy.maxDeadBytes`).
     private(set) var recordBytes = 0
     private(set) var deadRecordBytes = 0
 
@@ -83,13 +84,13 @@ struct DocumentTable {
     /// Records `record` at `slot` (which must be the next slot) and retires the id's old slot.
     /// Returns true if the id was new.
     @discardableResult
-    mutating func insert(_ record: DocumentRecord, at slot: Int) -> Bool {
+    mutating func insert(_ record: SlotRecord, at slot: Int) -> Bool {
         precondition(slot == records.count, "vector store and document table disagree on the next slot")
         records.append(record)
-        recordBytes += record.heldBytes
+        recordBytes += record.payloadBytes
         if let old = slotsByID.updateValue(slot, forKey: record.id) {
             tombstones.kill(old)
-            deadRecordBytes += records[old].heldBytes
+            deadRecordBytes += records[old].payloadBytes
             return false
         }
         return true
@@ -99,9 +100,12 @@ struct DocumentTable {
     mutating func remove(_ id: String) -> Bool {
         guard let slot = slotsByID.removeValue(forKey: id) else { return false }
         tombstones.kill(slot)
-        deadRecordBytes += records[slot].heldBytes
+        deadRecordBytes += records[slot].payloadBytes
         return true
     }
+
+    /// Moves `slot`'s payload reference (the bytes there are the same; see `SlotRecords.move`).
+    mutating func movePayload(of slot: Int, to payload: PayloadLocation) { records.move(slot, to: payload) }
 
     /// Live slots in slot order (for checkpoints and compaction).
     func liveSlots() -> [Int] {

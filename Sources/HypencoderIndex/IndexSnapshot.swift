@@ -27,26 +27,35 @@ public struct IndexSnapshot: Sendable {
     /// Slots ever assigned (live + dead) — the range graph search addresses.
     public var slotCount: Int { rows.count }
     let blockRows: Int
+    /// Bounds for reading payloads back (the same the index enforces on recovery).
+    let limits: IndexLimits
 
     public func isLive(slot: Int) -> Bool { slot >= 0 && slot < rows.count && !tombstones.isDead(slot) }
 
-    func document(at slot: Int) -> StoredDocument {
-        let record = records[slot]
+    /// Slot `slot`'s document, its metadata and text read from the index's files.
+    func document(at slot: Int) throws -> StoredDocument {
+        let record = try self.record(at: slot)
         return StoredDocument(id: record.id, vector: rows.vector(slot), metadata: record.metadata, text: record.text)
     }
 
+    /// Slot `slot`'s id, metadata and text (read from the index's files; the text only if
+    /// `text`, since it may be megabytes).
+    func record(at slot: Int, text: Bool = true) throws -> DocumentRecord {
+        try records[slot].load(limits: limits, text: text)
+    }
+
     /// Calls `body` for each live document in slot order.
-    public func forEachDocument(_ body: (StoredDocument) throws -> Void) rethrows {
+    public func forEachDocument(_ body: (StoredDocument) throws -> Void) throws {
         for slot in 0..<rows.count where !tombstones.isDead(slot) {
             try body(document(at: slot))
         }
     }
 
-    /// Calls `body` with the id, metadata and text of each live document in slot order,
-    /// without widening its vector (cheaper than `forEachDocument` when only records matter).
-    public func forEachRecord(_ body: (DocumentRecord) throws -> Void) rethrows {
+    /// Calls `body` with the id, metadata and (if `text`) text of each live document in slot
+    /// order, without widening its vector (cheaper than `forEachDocument` when only records matter).
+    public func forEachRecord(text: Bool = true, _ body: (DocumentRecord) throws -> Void) throws {
         for slot in 0..<rows.count where !tombstones.isDead(slot) {
-            try body(records[slot])
+            try body(record(at: slot, text: text))
         }
     }
 

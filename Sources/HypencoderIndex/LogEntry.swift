@@ -80,6 +80,25 @@ enum LogEntry: Equatable {
         return writer.bytes
     }
 
+    /// Where each upserted document's metadata-and-text payload sits inside `encode`'s bytes
+    /// (offset from the first byte, length), in document order; empty for a delete. The
+    /// index reads texts back from the log at these places instead of keeping them in memory
+    /// (`PayloadLocation`). Computed from the layout above rather than recorded while
+    /// encoding, so a decoded entry gives the same answer as the one that was written.
+    func payloadSpans() -> [(offset: Int, byteCount: Int)] {
+        guard case .upsert(let documents) = self else { return [] }
+        var offset = 1 + 4
+        var spans: [(offset: Int, byteCount: Int)] = []
+        spans.reserveCapacity(documents.count)
+        for document in documents {
+            offset += 2 + document.id.utf8.count + 4 + 4 * document.vector.count
+            let count = payloadByteCount(metadata: document.metadata, text: document.text)
+            spans.append((offset, count))
+            offset += count
+        }
+        return spans
+    }
+
     /// Decodes a payload whose CRC already matched; still bounds every length, because a
     /// record written by a buggy or newer build must produce an error, not a huge allocation.
     static func decode(_ payload: UnsafeRawBufferPointer, path: String, limits: IndexLimits) throws -> LogEntry {

@@ -34,9 +34,13 @@ public struct SearchResult: Sendable {
         self.snapshot = snapshot
     }
 
-    /// Id, metadata and text of `hits[position]` exactly as they were when it was scored.
-    public func record(ofHit position: Int) -> DocumentRecord { snapshot.records[slots[position]] }
+    /// Id, metadata and text of `hits[position]` exactly as they were when it was scored
+    /// (read from the index's files; throws if that read fails). Without `text` the text is
+    /// not read (nil).
+    public func record(ofHit position: Int, text: Bool = true) throws -> DocumentRecord {
+        try snapshot.record(at: slots[position], text: text)
+    }
 
     /// The whole stored document of `hits[position]` (its vector widened to f32), as scored.
-    public func document(ofHit position: Int) -> StoredDocument { snapshot.document(at: slots[position]) }
+    public func document(ofHit position: Int) throws -> StoredDocument { try snapshot.document(at: slots[position]) }
 }

@@ -49,25 +49,33 @@ final class WriteAheadLog {
 
     let path: String
     private let file: PosixFile
+    /// The same descriptor, for reading documents' texts back (`PayloadLocation`).
+    let reader: PayloadFile
     private(set) var size: Int
 
     /// Opens (creating if needed) a log for appending at its current end. Call `replay` first.
     init(path: String) throws {
         self.path = path
         file = try PosixFile.open(path, flags: O_RDWR | O_CREAT)
+        reader = PayloadFile(file)
         size = try file.size()
     }
 
-    /// Frames and appends payloads without syncing.
-    func append(_ payloads: [[UInt8]]) throws {
+    /// Frames and appends payloads without syncing; returns the file offset of each payload's
+    /// first byte (after its header).
+    @discardableResult
+    func append(_ payloads: [[UInt8]]) throws -> [Int] {
         var writer = ByteWriter(capacity: payloads.reduce(0) { $0 + $1.count + Self.headerSize })
+        var offsets: [Int] = []
         for payload in payloads {
             writer.u32(UInt32(payload.count))
             writer.u32(CRC32C.checksum(payload))
+            offsets.append(size + writer.bytes.count)
             writer.raw(payload)
         }
         try file.write(writer.bytes, at: size)
         size += writer.bytes.count
+        return offsets
     }
 
     /// fsync calls made so far (lets tests check that a group shares one).
@@ -79,14 +87,16 @@ final class WriteAheadLog {
     }
 
     /// Reads every record of the log at `path`, decoding each with `LogEntry.decode`, and
-    /// truncates a torn tail in place. A missing file is an empty log.
+    /// truncates a torn tail in place. A missing file is an empty log. `apply` gets each entry
+    /// with the log (to read texts back from later) and the file offset of its payload.
     static func replay(
         path: String, limits: IndexLimits, policy: LogRecoveryPolicy,
-        apply: (LogEntry) throws -> Void
+        apply: (LogEntry, PayloadFile, Int) throws -> Void
     ) throws -> LogReplayReport {
         var report = LogReplayReport(path: path, records: 0, truncatedBytes: 0, truncationReason: nil)
         guard Directory.exists(path) else { return report }
         let file = try PosixFile.open(path, flags: O_RDWR)
+        let reader = PayloadFile(file)
         let bytes = try file.readAll()
         var offset = 0
         var cut: (at: Int, reason: String)?
@@ -134,7 +144,7 @@ final class WriteAheadLog {
                         return
                     }
                 }
-                if let entry { try apply(entry) }
+                if let entry { try apply(entry, reader, offset + headerSize) }
                 report.records += 1
                 offset = end
             }

@@ -49,13 +49,13 @@ final class BackgroundCompactionTests: XCTestCase {
         XCTAssertLessThan(largest, 1000, "slots were reclaimed while writing, not only at the end")
         XCTAssertLessThan(index.snapshot().slotCount, 500)
         XCTAssertEqual(index.count, 2)
-        XCTAssertEqual(index.get(ids: ["d"])[0]?.text, version(1000).text)
+        XCTAssertEqual(try index.get(ids: ["d"])[0]?.text, version(1000).text)
         index.close()
 
         let reopened = try open(directory, policy: nil)
         XCTAssertEqual(reopened.count, 2)
-        XCTAssertEqual(reopened.get(ids: ["d"])[0]?.metadata, Array("{\"version\":1000}".utf8))
-        XCTAssertEqual(reopened.get(ids: ["other"])[0]?.text, "stays")
+        XCTAssertEqual(try reopened.get(ids: ["d"])[0]?.metadata, Array("{\"version\":1000}".utf8))
+        XCTAssertEqual(try reopened.get(ids: ["other"])[0]?.text, "stays")
     }
 
     func testWithoutAPolicyOnlyACallCompacts() throws {
@@ -92,7 +92,7 @@ final class BackgroundCompactionTests: XCTestCase {
         index.waitForBackgroundCompaction()
         XCTAssertGreaterThanOrEqual(index.backgroundCompactions, 1)
         XCTAssertLessThan(index.snapshot().slotCount, 40)
-        XCTAssertEqual(index.get(ids: ["big"])[0]?.text, big + "39")
+        XCTAssertEqual(try index.get(ids: ["big"])[0]?.text, big + "39")
     }
 
     func testThePolicyNeedsBothThresholds() {

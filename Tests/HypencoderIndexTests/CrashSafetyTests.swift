@@ -51,9 +51,9 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     /// The reopened index in the writer's `describe` format.
-    private func actualState(_ index: DocumentIndex) -> String {
+    private func actualState(_ index: DocumentIndex) throws -> String {
         var lines: [String] = []
-        index.forEachDocument { document in
+        try index.forEachDocument { document in
             let vector = document.vector.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
             let metadata = document.metadata.map { String(decoding: $0, as: UTF8.self) } ?? "-"
             lines.append("\(document.id)\t\(vector)\t\(metadata)\t\(document.text ?? "-")")
@@ -107,7 +107,7 @@ final class CrashSafetyTests: XCTestCase {
             } catch {
                 return XCTFail("round \(round): index does not reopen after SIGKILL: \(error)")
             }
-            let state = actualState(index)
+            let state = try actualState(index)
             index.close()
             if state == (try expectedState(executable, after: acknowledged)) {
                 applied = acknowledged

@@ -25,7 +25,7 @@ final class DocumentIndexTests: XCTestCase {
             DocumentUpsert(id: "c", vector: [0, 0, 1]),
         ])
         XCTAssertEqual(replaced, UpdateCounts(added: 1, updated: 1))
-        let got = index.get(ids: ["a", "missing", "b"])
+        let got = try index.get(ids: ["a", "missing", "b"])
         XCTAssertEqual(
             got[0], StoredDocument(id: "a", vector: [7, 8, 9], metadata: nil, text: "alpha 2"),
             "replacing a document replaces metadata and text too")
@@ -35,7 +35,7 @@ final class DocumentIndexTests: XCTestCase {
         let deleted = try index.delete(ids: ["b", "nope", "b"])
         XCTAssertEqual(deleted, UpdateCounts(deleted: 1, notFound: 2))
         XCTAssertEqual(index.count, 2)
-        XCTAssertNil(index.get(ids: ["b"])[0])
+        XCTAssertNil(try index.get(ids: ["b"])[0])
         XCTAssertEqual(Set(index.snapshot().ids()), ["a", "c"])
     }
 
@@ -43,7 +43,7 @@ final class DocumentIndexTests: XCTestCase {
         let index = try open(makeTemporaryDirectory(self))
         let counts = try index.upsert([DocumentUpsert(id: "x", vector: [1, 1, 1]), DocumentUpsert(id: "x", vector: [2, 2, 2])])
         XCTAssertEqual(counts, UpdateCounts(added: 1, updated: 1))
-        XCTAssertEqual(index.get(ids: ["x"])[0]?.vector, [2, 2, 2])
+        XCTAssertEqual(try index.get(ids: ["x"])[0]?.vector, [2, 2, 2])
         XCTAssertEqual(index.count, 1)
     }
 
@@ -103,7 +103,7 @@ final class DocumentIndexTests: XCTestCase {
         XCTAssertEqual(reopened.recoveryReports.map(\.records), [3])
         XCTAssertEqual(Set(reopened.snapshot().ids()), ["b", "c"])
         XCTAssertEqual(
-            reopened.get(ids: ["c"])[0], StoredDocument(id: "c", vector: [7, 8, 9], metadata: Array("{}".utf8), text: nil))
+            try reopened.get(ids: ["c"])[0], StoredDocument(id: "c", vector: [7, 8, 9], metadata: Array("{}".utf8), text: nil))
     }
 
     func testCheckpointThenReopenAndKeepWriting() throws {
@@ -135,7 +135,7 @@ final class DocumentIndexTests: XCTestCase {
         let reopened = try open(directory, dimension: 8)
         XCTAssertEqual(reopened.count, expected.count)
         var seen: [String: [Float]] = [:]
-        reopened.forEachDocument { seen[$0.id] = $0.vector }
+        try reopened.forEachDocument { seen[$0.id] = $0.vector }
         XCTAssertEqual(seen, expected)
     }
 
@@ -230,8 +230,8 @@ final class DocumentIndexTests: XCTestCase {
                 storage == .float16
                 ? vector.map { Float(Float16($0)) }
                 : vector.map { HalfFloat.bfloat16.widen(HalfFloat.bfloat16.narrow($0)) }
-            XCTAssertEqual(reopened.get(ids: ["a"])[0]?.vector, expected)
-            XCTAssertEqual(reopened.get(ids: ["b"])[0]?.vector, expected)
+            XCTAssertEqual(try reopened.get(ids: ["a"])[0]?.vector, expected)
+            XCTAssertEqual(try reopened.get(ids: ["b"])[0]?.vector, expected)
             XCTAssertEqual(expected[0], 1.0)
             XCTAssertNotEqual(expected[2], 0.1, "0.1 is not representable in half width")
             XCTAssertEqual(expected[2], 0.1, accuracy: 0.001)

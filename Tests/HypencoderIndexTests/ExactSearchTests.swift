@@ -8,9 +8,9 @@ final class ExactSearchTests: XCTestCase {
 
     /// The reference: score every live document one at a time, sort by score (descending)
     /// then id (ascending), keep k.
-    private func naiveTopK(_ index: DocumentIndex, _ score: ([Float]) -> Float, k: Int) -> [SearchHit] {
+    private func naiveTopK(_ index: DocumentIndex, _ score: ([Float]) -> Float, k: Int) throws -> [SearchHit] {
         var hits: [SearchHit] = []
-        index.forEachDocument { hits.append(SearchHit(id: $0.id, score: score($0.vector))) }
+        try index.forEachDocument { hits.append(SearchHit(id: $0.id, score: score($0.vector))) }
         hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
         return Array(hits.prefix(k))
     }
@@ -37,14 +37,14 @@ final class ExactSearchTests: XCTestCase {
         var random = SplitMix64(seed: 7)
         let scorer = DotScorer(query: random.vector(dimension))
         for k in [1, 10, 100] {
-            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: k), naiveTopK(index, scorer.naive, k: k), "k = \(k)")
+            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: k), try naiveTopK(index, scorer.naive, k: k), "k = \(k)")
         }
     }
 
     func testExactSearchEqualsNaiveSortForAnMLPInBlocks() throws {
         let index = try populatedIndex(blockRows: 256)
         let scorer = MLPScorer(dimension: dimension, hidden: 16, seed: 3)
-        XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 25), naiveTopK(index, scorer.naive, k: 25))
+        XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 25), try naiveTopK(index, scorer.naive, k: 25))
         XCTAssertEqual(scorer.largestBlock, 256, "the scorer is called with whole blocks of rows")
     }
 
@@ -61,7 +61,7 @@ final class ExactSearchTests: XCTestCase {
         for storage in [VectorStorageType.float16, .bfloat16] {
             let index = try populatedIndex(storage: storage)
             let scorer = MLPScorer(dimension: dimension, hidden: 8, seed: 5)
-            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 20), naiveTopK(index, scorer.naive, k: 20), "\(storage)")
+            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 20), try naiveTopK(index, scorer.naive, k: 20), "\(storage)")
         }
     }
 
@@ -91,7 +91,7 @@ final class ExactSearchTests: XCTestCase {
         let scorer = MLPScorer(dimension: dimension, hidden: 4, seed: 9)
         let ids = ["doc5", "doc0", "missing", "doc2599", "doc7"]
         let scores = try index.score(ids: ids, scorer: scorer)
-        let documents = index.get(ids: ids)
+        let documents = try index.get(ids: ids)
         XCTAssertEqual(scores.count, ids.count)
         for (score, document) in zip(scores, documents) {
             XCTAssertEqual(score, document.map { scorer.naive($0.vector) })

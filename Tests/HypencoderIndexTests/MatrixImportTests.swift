@@ -24,7 +24,7 @@ final class MatrixImportTests: XCTestCase {
             let counts = try index.importVectors(matrix: "\(fixtures)/\(name)", ids: "\(fixtures)/ids.txt", batchSize: 2)
             XCTAssertEqual(counts, UpdateCounts(added: 5), name)
             let expected = try expectedRows(name)
-            let stored = index.get(ids: (0..<5).map { "doc-\($0)" }).map { $0?.vector ?? [] }
+            let stored = try index.get(ids: (0..<5).map { "doc-\($0)" }).map { $0?.vector ?? [] }
             XCTAssertEqual(stored, expected, name)
         }
     }

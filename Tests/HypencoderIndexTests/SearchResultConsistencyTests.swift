@@ -44,14 +44,14 @@ final class SearchResultConsistencyTests: XCTestCase {
                             continue
                         }
                         let scored = Int(result.hits[position].score)
-                        let record = result.record(ofHit: position)
+                        let record = try result.record(ofHit: position)
                         let metadata = record.metadata.map { String(decoding: $0, as: UTF8.self) }
                         if record.text != "version \(scored)" || metadata != "{\"version\":\(scored)}" {
                             state.report(
                                 "reader \(reader): scored version \(scored) but read text \(record.text ?? "nil"), metadata \(metadata ?? "nil")"
                             )
                         }
-                        if result.document(ofHit: position).vector != [Float(scored), 0] {
+                        if try result.document(ofHit: position).vector != [Float(scored), 0] {
                             state.report("reader \(reader): the stored vector is not the scored one (version \(scored))")
                         }
                         state.count(scored, approximate: !exact)
@@ -74,7 +74,7 @@ final class SearchResultConsistencyTests: XCTestCase {
         XCTAssertGreaterThan(state.approximateHits, 0, "approximate search never found \"d\"")
         let last = try index.search(scorer: scorer, k: 1, method: .exact())
         XCTAssertEqual(last.hits.map(\.id), ["d"])
-        XCTAssertEqual(last.record(ofHit: 0).text, "version \(versions)")
+        XCTAssertEqual(try last.record(ofHit: 0).text, "version \(versions)")
         XCTAssertEqual(last.documentsScored, 21)
     }
 }

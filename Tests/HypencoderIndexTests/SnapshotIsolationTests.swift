@@ -31,7 +31,11 @@ final class SnapshotIsolationTests: XCTestCase {
                     let stop = shared.finished
                     let snapshot = index.snapshot()
                     var seen = Set<Float>()
-                    snapshot.forEachDocument { seen.insert($0.vector[0]) }
+                    do {
+                        try snapshot.forEachDocument { seen.insert($0.vector[0]) }
+                    } catch {
+                        shared.report("reader \(reader): reading the snapshot failed: \(error)")
+                    }
                     if seen.count != 1 || snapshot.count != documents {
                         shared.report(
                             "reader \(reader): snapshot mixes versions \(seen.sorted()) over \(snapshot.count) documents")
@@ -56,7 +60,7 @@ final class SnapshotIsolationTests: XCTestCase {
         shared.finish()
         group.wait()
         XCTAssertEqual(shared.problems, [])
-        XCTAssertEqual(index.get(ids: ["d0"])[0]?.vector, [Float](repeating: Float(versions), count: dimension))
+        XCTAssertEqual(try index.get(ids: ["d0"])[0]?.vector, [Float](repeating: Float(versions), count: dimension))
     }
 
     /// Several threads upserting at once share fsyncs (group commit) and all get acknowledged.

@@ -32,7 +32,7 @@ final class WriteAheadLogTests: XCTestCase {
 
     private func replay(_ path: String, policy: LogRecoveryPolicy = .refuse) throws -> ([LogEntry], LogReplayReport) {
         var entries: [LogEntry] = []
-        let report = try WriteAheadLog.replay(path: path, limits: limits, policy: policy) { entries.append($0) }
+        let report = try WriteAheadLog.replay(path: path, limits: limits, policy: policy) { entry, _, _ in entries.append(entry) }
         return (entries, report)
     }
 

@@ -83,3 +83,50 @@ def test_requests_run_on_workers_do_not_keep_their_params(start_daemon, schema, 
     after = daemon.resident_bytes()
     print(f"RSS {before >> 20} MiB -> {after >> 20} MiB over 1000 refused 100 KB requests")
     assert after - before < 16 << 20, f"RSS grew by {(after - before) >> 20} MiB"
+
+
+def test_texts_live_in_the_index_files_not_in_memory(start_daemon, schema, tmp_path):
+    """Issue 15: 100,000 documents with 2 KB texts must cost RSS no more than their vectors,
+    the graph and 64 MiB: the 200 MB of text stays in the log and then the checkpoint's
+    document table, read back only for the hits a reply returns."""
+    import base64
+    import struct
+
+    daemon = start_daemon(["--model", small_model(), "--index", str(tmp_path / "index")])
+    client = RawClient(daemon.socket_path, schema)
+    generator = random.Random(100)
+    documents, text_bytes, batch = 100_000, 2048, 500
+
+    def text_of(number):
+        # Readable, distinct, exactly text_bytes long: a number, then filler from a seeded stream.
+        head = f"document {number}: "
+        return head + random.Random(number).randbytes(text_bytes).hex()[: text_bytes - len(head)]
+
+    def vector_base64():
+        values = [generator.uniform(-1, 1) for _ in range(DIMENSION)]
+        return base64.b64encode(struct.pack(f"<{DIMENSION}f", *values)).decode()
+
+    client.result("index/add", {"documents": [{"id": "warm-up", "vector": vector_base64(), "text": "x"}]})
+    client.result("index/delete", {"ids": ["warm-up"]})
+    before = daemon.resident_bytes()
+    for start in range(0, documents, batch):
+        client.result("index/add", {"documents": [
+            {"id": f"d{n}", "vector": vector_base64(), "text": text_of(n)} for n in range(start, start + batch)]})
+    after_adding = daemon.resident_bytes()
+    client.result("index/checkpoint")
+    # Read texts back from both files' eras: a search's hits and a spread of look-ups.
+    hits = client.result("search", {"query": "document", "k": 100, "include": ["text"]})["results"]
+    assert all(hit["text"] == text_of(int(hit["id"][1:])) for hit in hits)
+    sample = [f"d{n}" for n in range(0, documents, 997)]
+    got = client.result("index/get", {"ids": sample, "include": ["text"]})["documents"]
+    assert [doc["text"] for doc in got] == [text_of(int(i[1:])) for i in sample]
+    after = daemon.resident_bytes()
+    stats = client.result("index/stats")
+    allowed = stats["vectorBytes"] + stats["graphBytes"] + (64 << 20)
+    growth = max(after, after_adding) - before
+    print(f"RSS {before >> 20} MiB -> {after_adding >> 20} MiB after adding -> {after >> 20} MiB after checkpoint "
+          f"and reads; vectors {stats['vectorBytes'] >> 20} MiB, graph {stats['graphBytes'] >> 20} MiB, "
+          f"texts {documents * text_bytes >> 20} MiB")
+    assert stats["documents"] == documents
+    assert growth <= allowed, (
+        f"RSS grew by {growth >> 20} MiB; vectors + graph + 64 MiB = {allowed >> 20} MiB")

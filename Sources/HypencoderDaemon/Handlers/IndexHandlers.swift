@@ -30,7 +30,7 @@ struct IndexHandlers {
             let include = try Self.include(params["include"], allowed: ["text", "metadata", "vector"])
             let base64 = try params["encoding"].choice(["array", "base64"], default: "array") == "base64"
             let index = try modelAndIndex.requireIndex(params)
-            let documents = index.get(ids: ids).map { stored -> JSONValue in
+            let documents = try index.get(ids: ids).map { stored -> JSONValue in
                 guard let stored else { return .null }
                 return Self.describe(stored, include: include, base64: base64)
             }
@@ -48,6 +48,8 @@ struct IndexHandlers {
                 "directory": .string(index.directory),
                 "fingerprint": .string(index.fingerprint),
                 "backgroundCompactions": .integer(Int64(index.backgroundCompactions)),
+                "vectorBytes": .integer(Int64(snapshot.slotCount * index.dimension * index.storage.byteWidth)),
+                "graphBytes": .integer(Int64(index.graphStatistics.bytes)),
             ]
         }
         table["index/checkpoint"] = { params, _ in
@@ -83,9 +85,9 @@ struct IndexHandlers {
         let found = try index.search(
             scorer: scorer, k: k, method: graphParameters.map { .approximate($0) } ?? .exact())
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        let items: [JSONValue] = found.hits.enumerated().map { position, hit in
+        let items: [JSONValue] = try found.hits.enumerated().map { position, hit in
             var item: JSONObject = ["id": .string(hit.id), "score": .float32(hit.score)]
-            let record = found.record(ofHit: position)
+            let record = try found.record(ofHit: position, text: include.contains("text"))
             if include.contains("text") { item["text"] = record.text.map { .string($0) } ?? .null }
             // Parsed only when asked for or when it may hold a passage's location: a k of
             // 10,000 over documents with metadata should not pay 10,000 parses for nothing.

@@ -63,7 +63,7 @@ struct WorkspaceHandlers {
         let resplit = previous != nil && previous?.settings != settings
         return try locks.withLock(name) {
             var sync = WorkspaceSync(root: root, index: index, model: model, context: context, settings: settings)
-            let catalogue = sync.catalogue()
+            let catalogue = try sync.catalogue()
             let present = Set(walked.files.map(\.absolutePath))
             for (path, entry) in catalogue.sorted(by: { $0.key < $1.key }) where !present.contains(path) {
                 try sync.remove(path: path, ids: entry.ids)
@@ -128,7 +128,7 @@ struct WorkspaceHandlers {
             let counts = try locks.withLock(name) { () -> WorkspaceSync.Counts in
                 var sync = WorkspaceSync(
                     root: record.root, index: index, model: model, context: context, settings: record.settings)
-                let catalogue = sync.catalogue()
+                let catalogue = try sync.catalogue()
                 let walker = WorkspaceWalker(root: record.root, maxFileBytes: record.settings.maxFileBytes)
                 for path in Set(paths).sorted() {
                     if case .file(let file) = walker.file(atAbsolutePath: path) {

@@ -79,9 +79,9 @@ struct WorkspaceSync {
 
     /// The passages the collection holds, by absolute file path: their ids and the file
     /// version they were made from (nil when the passages disagree: a torn earlier write).
-    func catalogue() -> [String: (ids: [String], state: PassageLocation.FileState?)] {
+    func catalogue() throws -> [String: (ids: [String], state: PassageLocation.FileState?)] {
         var result: [String: (ids: [String], state: PassageLocation.FileState?)] = [:]
-        index.snapshot().forEachRecord { record in
+        try index.snapshot().forEachRecord(text: false) { record in
             guard let bytes = record.metadata, let value = try? JSONValue.parse(bytes),
                 let location = PassageLocation(metadata: value)
             else { return }
