@@ -25,6 +25,8 @@ let package = Package(
         .executable(name: "hypencoder", targets: ["hypencoder"]),
         .library(name: "HypencoderModel", targets: ["HypencoderModel"]),
         .library(name: "HypencoderRPC", targets: ["HypencoderRPC"]),
+        // Test support only: the LD_PRELOAD library that injects disk faults (Tests/FaultShim).
+        .library(name: "HypencoderFaultShim", type: .dynamic, targets: ["FaultShim"]),
     ],
     targets: [
         // C: thin wrappers only.
@@ -119,6 +121,13 @@ let package = Package(
             swiftSettings: numericSettings
         ),
 
+        // Makes chosen file operations fail in a process it is preloaded into (issue 15's
+        // injected faults; Tests/python/test_injected_faults.py).
+        .target(
+            name: "FaultShim",
+            path: "Tests/FaultShim",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
         .executableTarget(
             name: "IndexCrashWriter",
             dependencies: ["HypencoderIndex", "SeededRandom"],

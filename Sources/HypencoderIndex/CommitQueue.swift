@@ -9,8 +9,17 @@ import Foundation
 /// Maintenance work (checkpoint's log rotation, compaction) runs on the same thread with
 /// `exclusive`, so it sees a quiet state without any extra locking.
 ///
-/// If a write or fsync fails, what reached the disk is unknown, so the queue fails that group
-/// and every later call with `IndexError.logUnusable`; reopening the index replays the log.
+/// If a write or fsync fails, what reached the disk is unknown, so the queue cuts the log back to
+/// where the group began (ftruncate, then fsync) and fails the group's callers with
+/// `IndexError.updateNotStored`: the log again holds exactly what was acknowledged, and the
+/// next group is written as if nothing happened, so writes work again as soon as the disk does
+/// (issue 15). Every byte before the cut was fsync'ed by an earlier, successful group, so an
+/// fsync error cannot have taken acknowledged data with it. The same holds when a record is
+/// durable but memory cannot follow it (the vector store could not grow): the log is cut back
+/// to that record. If the cut itself fails, the log may end in records nobody was told about;
+/// updates are then refused with `IndexError.logUnusable` and the cut is retried before each
+/// later group, so the queue heals without a restart once the disk does. A reopen after a
+/// crash in that state replays such records whole (never half: each has its CRC).
 final class CommitQueue: @unchecked Sendable {
     /// Applies one durable record to memory, given the log it is in and its payload's offset
     /// there (where the index reads the record's texts back from).
@@ -29,7 +38,9 @@ final class CommitQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Ticket] = []
     private var stopping = false
-    private var failure: String?
+    /// Writer thread only: set when the log could not be cut back after a failure; `size` is
+    /// where it must be cut before anything else is written.
+    private var damage: (size: Int, reason: String)?
     private var log: WriteAheadLog
     private var thread: Thread?
 
@@ -94,7 +105,6 @@ final class CommitQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw IndexError.closed }
-        if let failure { throw IndexError.logUnusable(failure) }
         pending.append(ticket)
         condition.broadcast()
         while ticket.result == nil { condition.wait() }
@@ -113,10 +123,9 @@ final class CommitQueue: @unchecked Sendable {
             }
             let batch = pending
             pending.removeAll()
-            let failed = failure
             condition.unlock()
 
-            let results = process(batch, failed: failed)
+            let results = process(batch)
 
             condition.lock()
             committedLogBytes = log.size
@@ -127,13 +136,12 @@ final class CommitQueue: @unchecked Sendable {
     }
 
     /// Splits the batch into runs of updates (one fsync each) separated by exclusive tasks.
-    private func process(_ batch: [Ticket], failed: String?) -> [Result<UpdateCounts, Error>] {
+    private func process(_ batch: [Ticket]) -> [Result<UpdateCounts, Error>] {
         var results: [Result<UpdateCounts, Error>] = []
         var index = 0
-        var failed = failed
         while index < batch.count {
-            if let reason = failed {
-                results.append(.failure(IndexError.logUnusable(reason)))
+            if let damage, !cutLog(to: damage.size, after: damage.reason) {
+                results.append(.failure(IndexError.logUnusable(damage.reason)))
                 index += 1
                 continue
             }
@@ -144,40 +152,55 @@ final class CommitQueue: @unchecked Sendable {
             }
             var end = index
             while end < batch.count, batch[end].payload != nil { end += 1 }
-            let group = batch[index..<end]
-            var offsets: [Int] = []
-            do {
-                offsets = try log.append(group.map { $0.payload! })
-                try log.sync()
-            } catch {
-                failed = "\(error)"
-                condition.lock()
-                failure = failed
-                condition.unlock()
-                for _ in group { results.append(.failure(error)) }
-                index = end
-                continue
-            }
-            for (ticket, offset) in zip(group, offsets) {
-                if let reason = failed {
-                    results.append(.failure(IndexError.logUnusable(reason)))
-                    continue
-                }
-                do {
-                    results.append(.success(try ticket.work(log.reader, offset)))
-                } catch {
-                    // The record is durable but memory could not follow it (e.g. disk full
-                    // while growing the vector scratch file): memory is now behind the log,
-                    // so stop taking updates; reopening replays the log.
-                    failed = "update logged but not applied in memory: \(error)"
-                    condition.lock()
-                    failure = failed
-                    condition.unlock()
-                    results.append(.failure(IndexError.logUnusable(failed!)))
-                }
-            }
+            results += commit(batch[index..<end])
             index = end
         }
         return results
+    }
+
+    /// Appends and fsyncs one run of updates, then applies them in order; on a failure, cuts
+    /// the log back so that it holds exactly the updates that succeed.
+    private func commit(_ group: ArraySlice<Ticket>) -> [Result<UpdateCounts, Error>] {
+        let start = log.size
+        let offsets: [Int]
+        do {
+            offsets = try log.append(group.map { $0.payload! })
+            try log.sync()
+        } catch {
+            let outcome = failure(error, cutAt: start)
+            return group.map { _ in .failure(outcome) }
+        }
+        var results: [Result<UpdateCounts, Error>] = []
+        for (ticket, offset) in zip(group, offsets) {
+            do {
+                results.append(.success(try ticket.work(log.reader, offset)))
+            } catch {
+                // Durable but not applied (the apply undid its own partial work): cut this
+                // record and the rest of the group, which were not applied either.
+                let outcome = failure(error, cutAt: offset - WriteAheadLog.headerSize)
+                results += Array(repeating: .failure(outcome), count: group.count - results.count)
+                break
+            }
+        }
+        return results
+    }
+
+    /// The error to give the callers of updates that failed with `error`, after cutting the
+    /// log back to `size`: `updateNotStored` if the cut worked, `logUnusable` if not.
+    private func failure(_ error: Error, cutAt size: Int) -> IndexError {
+        let reason = "\(error)"
+        return cutLog(to: size, after: reason) ? .updateNotStored(reason) : .logUnusable(damage?.reason ?? reason)
+    }
+
+    /// Truncates the log to `size` and makes that durable; records the damage if it cannot.
+    private func cutLog(to size: Int, after reason: String) -> Bool {
+        do {
+            try log.truncate(to: size)
+            damage = nil
+            return true
+        } catch {
+            damage = (size, "\(reason); then cutting the log back failed: \(error)")
+            return false
+        }
     }
 }

@@ -24,14 +24,22 @@ extension DocumentIndex {
             [unowned self] log -> (IndexSnapshot, [Int], [SlotRecord], Int) in
             stateLock.lock()
             let next = max(generation, logGeneration) + 1
-            logGeneration = next
             let view = published
             graph = (graphState.publishedGraph, graphState.publishedEntries)
             let live = table.liveSlots()
             stateLock.unlock()
-            log = try WriteAheadLog(path: directory + "/" + Manifest.logFile(next))
-            // The new log's directory entry must be durable before updates in it are acknowledged.
-            try Directory.sync(directory)
+            let fresh = try WriteAheadLog(path: directory + "/" + Manifest.logFile(next))
+            do {
+                // The new log's directory entry must be durable before updates in it are acknowledged.
+                try Directory.sync(directory)
+            } catch {
+                try? Directory.remove(fresh.path)  // updates stay in the current log
+                throw error
+            }
+            log = fresh
+            stateLock.lock()
+            logGeneration = next
+            stateLock.unlock()
             return (view, live, live.map { view.records[$0] }, next)
         }
         let manifest = Manifest(
@@ -39,9 +47,18 @@ extension DocumentIndex {
             dimension: dimension, storage: storage.rawValue,
             generation: next, documentCount: liveSlots.count)
         let graphFile = graph.map { checkpointGraphFile(view: view, graph: $0.0, entries: $0.1, liveSlots: liveSlots) }
-        let payloads = try Self.writeCheckpoint(
-            directory: directory, manifest: manifest, rows: view.rows,
-            slots: liveSlots, records: records, graphFile: graphFile)
+        let payloads: [PayloadLocation]
+        do {
+            payloads = try Self.writeCheckpoint(
+                directory: directory, manifest: manifest, rows: view.rows,
+                slots: liveSlots, records: records, graphFile: graphFile)
+        } catch {
+            // Nothing is committed (or, if only the last directory fsync failed, the commit is
+            // in doubt and either generation opens whole). Updates go on into the new log;
+            // the next checkpoint uses a later generation and removes what this one left.
+            removeTemporaryFiles()
+            throw error
+        }
         stateLock.lock()
         generation = next
         stateLock.unlock()
@@ -90,6 +107,13 @@ extension DocumentIndex {
         }
         maintenanceLock.unlock()
         try checkpoint()
+    }
+
+    /// Best-effort removal of a failed checkpoint's `.tmp` files (a full disk needs the space).
+    private func removeTemporaryFiles() {
+        for name in (try? Directory.list(directory)) ?? [] where name.hasSuffix(".tmp") {
+            try? Directory.remove(directory + "/" + name)
+        }
     }
 
     /// Writes checkpoint files for `manifest.generation` and commits them by renaming the

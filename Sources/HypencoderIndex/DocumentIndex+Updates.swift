@@ -100,8 +100,16 @@ extension DocumentIndex {
             // Rows first (outside the lock: readers never look past their snapshot's count) …
             var slots: [Int] = []
             slots.reserveCapacity(documents.count)
-            for document in documents {
-                slots.append(try document.vector.withUnsafeBufferPointer { try store.append($0.baseAddress!) })
+            let firstSlot = store.count
+            do {
+                for document in documents {
+                    slots.append(try document.vector.withUnsafeBufferPointer { try store.append($0.baseAddress!) })
+                }
+            } catch {
+                // E.g. no disk space for the next segment: leave memory as it was, so the
+                // writer can cut the record from the log and carry on (`CommitQueue`).
+                store.removeRows(from: firstSlot)
+                throw error
             }
             insertIntoGraph(slots)
             // … then the table and the new snapshot in one critical section.

@@ -20,7 +20,11 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
     case logCorrupted(path: String, offset: Int, reason: String)
     /// A caller passed a value the index cannot store (empty id, NaN component, …).
     case invalidArgument(String)
-    /// An earlier write or fsync of the log failed; the process must reopen the index.
+    /// Writing an update failed (disk full, I/O error, …); the log was cut back, so nothing of
+    /// it was stored and later updates may succeed once the cause is gone.
+    case updateNotStored(String)
+    /// An earlier write of the log failed and the log could not be cut back to its last
+    /// acknowledged record; updates are refused until that cut succeeds (retried each time).
     case logUnusable(String)
     /// Another process (or another `DocumentIndex` in this one) holds the directory.
     case directoryLocked(path: String)
@@ -51,8 +55,11 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
                 "write-ahead log \(path) is corrupt at byte \(offset) (not the last record): \(reason); refusing to open so acknowledged updates after it are not silently dropped (open with logRecovery = .truncateAtFirstCorruption to keep only the records before it)"
         case .invalidArgument(let message):
             return message
+        case .updateNotStored(let reason):
+            return "the update was not stored: \(reason); nothing of it is in the index"
         case .logUnusable(let reason):
-            return "the write-ahead log is unusable after an earlier failure (\(reason)); reopen the index"
+            return
+                "updates are refused until the write-ahead log can be cut back to its last acknowledged record (\(reason)); this is retried before every update"
         case .directoryLocked(let path):
             return "index directory \(path) is already open (lock held on \(path)/LOCK)"
         case .importFailed(let path, let reason):

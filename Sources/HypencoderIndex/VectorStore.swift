@@ -134,6 +134,13 @@ final class VectorStore {
         }
     }
 
+    /// Forgets rows from `count` on (an apply that failed half-way undoing its appends). No
+    /// view taken earlier reaches them: views are published only after a whole batch.
+    func removeRows(from count: Int) {
+        precondition(count <= self.count, "removeRows past the end")
+        self.count = count
+    }
+
     /// Appends one row (converted to the storage type) and returns its slot. The row is
     /// visible to readers only through views taken after this call.
     func append(_ vector: UnsafePointer<Float>) throws -> Int {

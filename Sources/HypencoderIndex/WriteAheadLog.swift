@@ -78,6 +78,13 @@ final class WriteAheadLog {
         return offsets
     }
 
+    /// Cuts the log to its first `size` bytes and makes that durable (after a failed append).
+    func truncate(to size: Int) throws {
+        try file.truncate(to: size)
+        try file.sync()
+        self.size = size
+    }
+
     /// fsync calls made so far (lets tests check that a group shares one).
     private(set) var syncCount = 0
 
