@@ -9,7 +9,10 @@ import HypencoderRPC
 /// `STOPPING=1` when draining, and `WATCHDOG=1` at half the `WATCHDOG_USEC` interval when
 /// the unit sets `WatchdogSec=`. Without `$NOTIFY_SOCKET` (not under systemd) every call is
 /// a no-op. Sending never blocks the loop: the socket is non-blocking and a lost datagram
-/// is only logged.
+/// is only logged, once per run of failures (a notifier that stops reading would otherwise
+/// get a warning every status update, 720 an hour).
+///
+/// Threading: the server's loop thread only (its timers, start and drain).
 final class SystemdNotifier {
     private let fd: Int32
     private let address: UnixSocketAddress
@@ -47,10 +50,21 @@ final class SystemdNotifier {
 
     deinit { close(fd) }
 
+    /// Failed sends since the last one that went through.
+    private var failures = 0
+
     func notify(_ assignments: String) {
         let sent = address.send(Array(assignments.utf8), from: fd)
         if sent < 0 {
-            log.warn("systemd notification failed: \(String(cString: strerror(errno)))")
+            if failures == 0 {
+                log.warn(
+                    "systemd notification failed: \(String(cString: strerror(errno))) (further failures are not logged until one succeeds)"
+                )
+            }
+            failures += 1
+        } else if failures > 0 {
+            log.info("systemd notifications delivered again after \(failures) failed")
+            failures = 0
         }
     }
 

@@ -33,9 +33,28 @@ struct ByteWriter {
     }
 }
 
+/// Little-endian integers read from whatever `take` returns next (a buffer in memory, or a file
+/// read through a buffer), with the field named in the error when the input is short.
+protocol LittleEndianReading {
+    mutating func take(_ count: Int, _ field: String) throws -> UnsafeRawBufferPointer
+}
+
+extension LittleEndianReading {
+    mutating func u8(_ field: String) throws -> UInt8 { try take(1, field)[0] }
+    mutating func u16(_ field: String) throws -> UInt16 {
+        UInt16(littleEndian: try take(2, field).loadUnaligned(as: UInt16.self))
+    }
+    mutating func u32(_ field: String) throws -> UInt32 {
+        UInt32(littleEndian: try take(4, field).loadUnaligned(as: UInt32.self))
+    }
+    mutating func u64(_ field: String) throws -> UInt64 {
+        UInt64(littleEndian: try take(8, field).loadUnaligned(as: UInt64.self))
+    }
+}
+
 /// Reads what `ByteWriter` wrote, throwing `IndexError.corruptFile` (naming `path` and the
 /// field) instead of trapping when the input is short — the input may be any damaged file.
-struct ByteReader {
+struct ByteReader: LittleEndianReading {
     let bytes: UnsafeRawBufferPointer
     let path: String
     private(set) var offset = 0
@@ -47,7 +66,7 @@ struct ByteReader {
 
     var remaining: Int { bytes.count - offset }
 
-    private mutating func take(_ count: Int, _ field: String) throws -> UnsafeRawBufferPointer {
+    mutating func take(_ count: Int, _ field: String) throws -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
             throw IndexError.corruptFile(
                 path: path, reason: "\(field) needs \(count) bytes at offset \(offset), only \(remaining) left")
@@ -57,16 +76,6 @@ struct ByteReader {
         return slice
     }
 
-    mutating func u8(_ field: String) throws -> UInt8 { try take(1, field)[0] }
-    mutating func u16(_ field: String) throws -> UInt16 {
-        UInt16(littleEndian: try take(2, field).loadUnaligned(as: UInt16.self))
-    }
-    mutating func u32(_ field: String) throws -> UInt32 {
-        UInt32(littleEndian: try take(4, field).loadUnaligned(as: UInt32.self))
-    }
-    mutating func u64(_ field: String) throws -> UInt64 {
-        UInt64(littleEndian: try take(8, field).loadUnaligned(as: UInt64.self))
-    }
     mutating func raw(_ count: Int, _ field: String) throws -> [UInt8] { Array(try take(count, field)) }
     mutating func blob(_ field: String, maximum: Int) throws -> [UInt8] {
         let count = Int(try u32("\(field) length"))

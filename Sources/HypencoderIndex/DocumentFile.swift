@@ -92,21 +92,15 @@ enum DocumentFile {
             guard flags & ~3 == 0 else {
                 throw IndexError.corruptFile(path: path, reason: "document '\(id)': unknown flags \(flags)")
             }
-            if flags & 1 != 0 {
-                let length = Int(try reader.u32("metadata length"))
-                guard length <= limits.maxMetadataBytes else {
-                    throw IndexError.corruptFile(
-                        path: path, reason: "metadata length \(length) is over the limit \(limits.maxMetadataBytes)")
+            let parts = [
+                (1, "metadata", "maxMetadataBytes", limits.maxMetadataBytes), (2, "text", "maxTextBytes", limits.maxTextBytes),
+            ]
+            for (bit, name, limitName, maximum) in parts where flags & UInt8(bit) != 0 {
+                let length = Int(try reader.u32("\(name) length"))
+                guard length <= maximum else {
+                    throw IndexError.corruptFile(path: path, reason: "\(name) length \(length) is over \(limitName) \(maximum)")
                 }
-                try reader.skip(length, "metadata")
-            }
-            if flags & 2 != 0 {
-                let length = Int(try reader.u32("text length"))
-                guard length <= limits.maxTextBytes else {
-                    throw IndexError.corruptFile(
-                        path: path, reason: "text length \(length) is over maxTextBytes \(limits.maxTextBytes)")
-                }
-                try reader.skip(length, "text")
+                try reader.skip(length, name)
             }
             let payload =
                 flags == 0

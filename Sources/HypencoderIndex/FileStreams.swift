@@ -44,12 +44,36 @@ struct BufferedFileWriter {
 /// Reads a file front to back through a buffer. Each `take` returns bytes valid until the
 /// next call; reading past `end` throws `IndexError.corruptFile` naming the field, because
 /// the file may be any damaged bytes.
-struct BufferedFileReader {
+struct BufferedFileReader: LittleEndianReading {
+    /// The buffer's memory, owned outright so `take` can hand out a pointer into it (an
+    /// array's storage may not be referenced outside `withUnsafeBytes`).
+    private final class Storage {
+        var bytes: UnsafeMutableRawPointer
+        var capacity: Int
+        init(capacity: Int) {
+            self.capacity = capacity
+            bytes = .allocate(byteCount: capacity, alignment: 16)
+        }
+        deinit { bytes.deallocate() }
+
+        /// Grows to at least `needed` bytes, keeping the first `keep`.
+        func reserve(_ needed: Int, keeping keep: Int) {
+            guard needed > capacity else { return }
+            let fresh = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
+            fresh.copyMemory(from: bytes, byteCount: keep)
+            bytes.deallocate()
+            bytes = fresh
+            capacity = needed
+        }
+    }
+
     let file: PosixFile
     /// Bytes of the file that may be read (e.g. all but a trailing checksum).
     let end: Int
-    private var buffer: [UInt8] = []
+    private let storage: Storage
+    /// Buffered bytes are `storage.bytes[start..<filled]`; they came from the file up to `fileOffset`.
     private var start = 0
+    private var filled = 0
     private var fileOffset = 0
     private let chunk: Int
 
@@ -57,10 +81,11 @@ struct BufferedFileReader {
         self.file = file
         self.end = end
         self.chunk = chunk
+        storage = Storage(capacity: chunk)
     }
 
     /// Offset in the file of the next byte `take` returns.
-    var position: Int { fileOffset - (buffer.count - start) }
+    var position: Int { fileOffset - (filled - start) }
     var remaining: Int { end - position }
 
     /// The next `count` bytes, contiguous (the buffer grows for a field larger than a chunk).
@@ -69,19 +94,23 @@ struct BufferedFileReader {
             throw IndexError.corruptFile(
                 path: file.path, reason: "\(field) needs \(count) bytes at offset \(position), only \(remaining) left")
         }
-        if buffer.count - start < count {
-            buffer.removeSubrange(0..<start)
+        if filled - start < count {
+            let kept = filled - start
+            storage.bytes.copyMemory(from: storage.bytes + start, byteCount: kept)
             start = 0
-            let wanted = min(max(chunk, count - buffer.count), end - fileOffset)
+            filled = kept
+            let wanted = min(max(chunk - kept, count - kept), end - fileOffset)
+            storage.reserve(kept + wanted, keeping: kept)
             let more = try file.read(count: wanted, at: fileOffset)
             guard more.count == wanted else {
                 throw IndexError.corruptFile(path: file.path, reason: "file shrank while it was read")
             }
-            buffer.append(contentsOf: more)
+            more.withUnsafeBytes { (storage.bytes + filled).copyMemory(from: $0.baseAddress!, byteCount: wanted) }
+            filled += wanted
             fileOffset += wanted
         }
         defer { start += count }
-        return buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[start..<(start + count)]) }
+        return UnsafeRawBufferPointer(start: storage.bytes + start, count: count)
     }
 
     /// Skips `count` bytes without keeping them.
@@ -90,25 +119,14 @@ struct BufferedFileReader {
             throw IndexError.corruptFile(
                 path: file.path, reason: "\(field) needs \(count) bytes at offset \(position), only \(remaining) left")
         }
-        let buffered = buffer.count - start
+        let buffered = filled - start
         if count <= buffered {
             start += count
         } else {
             fileOffset += count - buffered
-            buffer.removeAll(keepingCapacity: true)
             start = 0
+            filled = 0
         }
-    }
-
-    mutating func u8(_ field: String) throws -> UInt8 { try take(1, field)[0] }
-    mutating func u16(_ field: String) throws -> UInt16 {
-        UInt16(littleEndian: try take(2, field).loadUnaligned(as: UInt16.self))
-    }
-    mutating func u32(_ field: String) throws -> UInt32 {
-        UInt32(littleEndian: try take(4, field).loadUnaligned(as: UInt32.self))
-    }
-    mutating func u64(_ field: String) throws -> UInt64 {
-        UInt64(littleEndian: try take(8, field).loadUnaligned(as: UInt64.self))
     }
 
     /// CRC32C of bytes `0..<length` of `file`, read in chunks.
