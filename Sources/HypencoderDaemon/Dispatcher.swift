@@ -144,7 +144,7 @@ final class Dispatcher {
             let code: Int32 = shutdownRequested ? 0 : 1
             log.info("exit requested by connection \(connection.number) (exit code \(code))")
             // After this body's replies are queued, so an `exit` request with an id is answered.
-            eventLoop.post { [weak self] in self?.control?.exitRequested(code: code) }
+            eventLoop.post { [self] in control?.exitRequested(code: code) }
         case "$/cancelRequest":
             // An id that names no pending request is fine (LSP allows the race); a missing
             // or mistyped id is a client bug worth reporting when the client asked for a reply.
@@ -198,11 +198,15 @@ final class Dispatcher {
         let context = RequestContext(cancellation: pending.cancellation, progressSink: sink, peerUID: UInt32(connection.peer.uid))
         let params = ParamsReader(request.params)
         let eventLoop = self.eventLoop
-        let task = WorkerPool.Task { [weak self] in
+        // Strong captures: the dispatcher lives until the process exits, and the closure ends
+        // with the task (`complete` clears `pending.task`). A weak capture here gave the
+        // dispatcher a weak-reference side table that, once the closures were gone, only its
+        // encoded refcount pointed to, which LeakSanitizer reports as a leak at exit.
+        let task = WorkerPool.Task { [self] in
             let outcome = Self.run(handler, params: params, context: context)
-            eventLoop.post {
-                self?.outstandingTasks -= 1
-                self?.complete(pending, outcome: outcome, connection: connection)
+            eventLoop.post { [self] in
+                outstandingTasks -= 1
+                complete(pending, outcome: outcome, connection: connection)
             }
         }
         pending.task = task

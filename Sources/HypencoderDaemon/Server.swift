@@ -56,12 +56,21 @@ public final class Server: ConnectionDelegate, ServerControl {
     public func run() throws -> Int32 {
         eventLoop.assertOnLoopThread()
         let accept: (UnsafeMutablePointer<uv_pipe_t>) -> Void = { [unowned self] in self.accept($0) }
-        if let activated = try Listener.activated(eventLoop: eventLoop, onConnection: accept) {
-            listener = activated
-        } else {
-            listener = try Listener.bind(
-                path: configuration.socketPath, mode: configuration.socketMode,
-                eventLoop: eventLoop, onConnection: accept)
+        do {
+            if let activated = try Listener.activated(eventLoop: eventLoop, onConnection: accept) {
+                listener = activated
+            } else {
+                listener = try Listener.bind(
+                    path: configuration.socketPath, mode: configuration.socketMode,
+                    eventLoop: eventLoop, onConnection: accept)
+            }
+        } catch {
+            // Nothing was served: close the loop's own handles and free it, as after a run.
+            eventLoop.closeAllHandles()
+            eventLoop.run()
+            pool.stop()
+            eventLoop.destroy()
+            throw error
         }
         signalWatchers = SignalWatcher.install(
             eventLoop,

@@ -34,17 +34,18 @@ final class WorkerPool: @unchecked Sendable {
     private var queueHead = 0
     private var running = 0
     private var stopping = false
-    private var threads: [Thread] = []
 
     init(threads count: Int) {
         for index in 0..<max(1, count) {
             // Strong on purpose: each thread keeps the pool alive until `stop()` lets it end.
             // With an unowned capture, a daemon that failed at start-up (say, a socket path
             // too long) released the pool before its threads ran, and they crashed reading it.
+            // The pool does not keep the threads in turn: Foundation holds a running `Thread`
+            // and lets go when it ends, so nothing is left in a cycle once they have (an array
+            // of them here was a pool ↔ thread cycle that LeakSanitizer reported).
             let thread = Thread { self.workLoop() }
             thread.name = "hypencoder-worker-\(index)"
             thread.stackSize = 8 << 20  // model code recurses little, but JSON trees can be deep
-            threads.append(thread)
             thread.start()
         }
     }

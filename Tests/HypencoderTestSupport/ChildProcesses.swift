@@ -26,7 +26,7 @@ public func runProcess(
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    var env = ProcessInfo.processInfo.environment
+    var env = childProcessEnvironment()
     env.removeValue(forKey: "HYPENCODER_SOCKET")
     for (key, value) in environment { env[key] = value }
     process.environment = env
@@ -79,7 +79,7 @@ public final class SpawnedProcess {
             posix_spawn_file_actions_adddup2(&actions, parent, child)
         }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = childProcessEnvironment(environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var child: pid_t = 0
         let result = posix_spawn(&child, executable, &actions, nil, argv, envp)
@@ -118,4 +118,17 @@ public final class SpawnedProcess {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
+}
+
+/// The environment for a process a test starts: `base` with `$HYPENCODER_CHILD_ASAN_OPTIONS`,
+/// if set, as the child's `ASAN_OPTIONS`. `Scripts/test-sanitizers` uses it to leak-check
+/// every daemon and client the tests start (at their normal exit) while the test process
+/// itself runs without LeakSanitizer, whose reports there are all inside XCTest and
+/// Foundation (see that script).
+public func childProcessEnvironment(
+    _ base: [String: String] = ProcessInfo.processInfo.environment
+) -> [String: String] {
+    var environment = base
+    if let options = environment["HYPENCODER_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = options }
+    return environment
 }

@@ -46,7 +46,7 @@ public final class DaemonProcess {
 
         process.executableURL = URL(fileURLWithPath: try Self.executable())
         process.arguments = ["--socket", self.socketPath] + arguments
-        var env = ProcessInfo.processInfo.environment
+        var env = childProcessEnvironment()
         env["NOTIFY_SOCKET"] = notifyPath
         env["OPENBLAS_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] ?? "1"
         // The daemon looks for a default model in $HYPENCODER_MODEL and under the data
