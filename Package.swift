@@ -9,6 +9,7 @@
 //   CommandLineOptions: leaf (the option tables that parse argv and render --help for all three)
 //   HypencoderWorkspace: leaf (a folder of text files as passages: ignore rules, walk, splitting)
 //   TensorFiles: leaf (mmap, .npy and safetensors headers, f16/bf16 conversion for weights and index)
+//   FuzzTargets, hypencoder-fuzz, FuzzRegressionTests: the fuzz targets, their libFuzzer driver, their replay (Docs/testing.md)
 import PackageDescription
 
 /// Release builds of the numeric code drop bounds checks in the hot loops; debug keeps them.
@@ -185,6 +186,29 @@ let package = Package(
         .testTarget(
             name: "CommandLineOptionsTests",
             dependencies: ["CommandLineOptions"]
+        ),
+
+        // Fuzzing (Docs/testing.md): one function per parser of untrusted bytes, the driver that
+        // Scripts/fuzz builds with -sanitize=fuzzer,address (a replay tool in ordinary builds), and
+        // the test that replays the seeds and the regression inputs through every target.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "HypencoderRPC", "HypencoderDaemon", "HypencoderIndex", "HypencoderModel", "HypencoderWeights", "HypencoderTokenizer",
+                "TensorFiles",
+            ],
+            path: "Tests/Fuzz/FuzzTargets"
+        ),
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .executableTarget(
+            name: "hypencoder-fuzz",
+            dependencies: ["FuzzTargets", "CLibFuzzer"],
+            path: "Tests/Fuzz/Driver"
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzTargets"],
+            path: "Tests/Fuzz/RegressionTests"
         ),
     ],
     swiftLanguageModes: [.v5]

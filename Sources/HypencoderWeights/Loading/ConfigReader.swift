@@ -46,8 +46,16 @@ struct ConfigReader {
 
     func integer(_ key: String, default defaultValue: Int? = nil, range: ClosedRange<Int>) throws -> Int {
         guard let value = present(key) else {
-            if let defaultValue { return defaultValue }
-            throw fail(key, "is required")
+            guard let defaultValue else { throw fail(key, "is required") }
+            // A default can be out of a range that depends on other keys (document_max_length's
+            // 512 with a backbone of fewer positions): refuse it here, not in whatever uses it.
+            guard range.contains(defaultValue) else {
+                throw fail(
+                    key,
+                    "is not given, and its default \(defaultValue) is outside \(range.lowerBound)...\(range.upperBound); give a value in that range"
+                )
+            }
+            return defaultValue
         }
         guard let number = JSONNumbers.integer(value) else { throw fail(key, "must be an integer, found \(value)") }
         guard range.contains(number) else {
