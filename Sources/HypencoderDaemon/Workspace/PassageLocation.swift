@@ -90,9 +90,17 @@ enum WorkspacePaths {
             defer { free(resolved) }
             return String(cString: resolved)
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        guard parent != path, !parent.isEmpty else { return path }
-        let base = resolve(parent)
-        return (base == "/" ? "" : base) + "/" + (path as NSString).lastPathComponent
+        // The last component split off by hand: Foundation's NSString path methods trapped on
+        // a client's path of long runs of slashes (found by the method-params fuzz target,
+        // Tests/Fuzz/regressions/method-params/workspace-path-of-slashes).
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return path }
+        let last = trimmed[trimmed.index(after: slash)...]
+        guard !last.isEmpty else { return path }  // "/" itself
+        var parent = trimmed[..<slash]
+        while parent.hasSuffix("/") { parent = parent.dropLast() }
+        let base = parent.isEmpty ? "/" : resolve(String(parent))
+        return (base == "/" ? "" : base) + "/" + last
     }
 }
