@@ -48,8 +48,8 @@ struct IndexHandlers {
                 "directory": .string(index.directory),
                 "fingerprint": .string(index.fingerprint),
                 "backgroundCompactions": .integer(Int64(index.backgroundCompactions)),
-                "vectorBytes": .integer(Int64(snapshot.slotCount * index.dimension * index.storage.byteWidth)),
-                "graphBytes": .integer(Int64(index.graphStatistics.bytes)),
+                "vectorBytes": .integer(Int64(index.statistics().vectorBytes)),
+                "graphBytes": .integer(Int64(index.graphBytes)),
             ]
         }
         table["index/checkpoint"] = { params, _ in
