@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
-//   hypencoderd → HypencoderDaemon → HypencoderRPC, HypencoderIndex, HypencoderModel, HypencoderWorkspace, CommandLineOptions
-//   HypencoderModel → CBLAS, HypencoderWeights, HypencoderTokenizer, SeededRandom
+//   hypencoderd → HypencoderDaemon → CoreScheduling, HypencoderRPC, HypencoderIndex, HypencoderModel, HypencoderWorkspace, CommandLineOptions
+//   HypencoderModel → CBLAS, CoreScheduling, HypencoderWeights, HypencoderTokenizer, SeededRandom
 //   HypencoderWeights → TensorFiles
-//   HypencoderIndex → SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
+//   HypencoderIndex → CoreScheduling, SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
 //   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
 //   Clients/hypencoder → HypencoderRPC + the leaves CommandLineOptions, TensorFiles (no BLAS, no model, no libuv)
 //   CommandLineOptions: leaf (the option tables that parse argv and render --help for all three)
 //   HypencoderWorkspace: leaf (a folder of text files as passages: ignore rules, walk, splitting)
+//   CoreScheduling: leaf (the threads that run one request's pieces on every core, fairly)
 //   TensorFiles: leaf (mmap, .npy and safetensors headers, f16/bf16 conversion for weights and index)
 //   FuzzTargets, hypencoder-fuzz, FuzzRegressionTests: the fuzz targets, their libFuzzer driver, their replay (Docs/testing.md)
 import PackageDescription
@@ -61,14 +62,18 @@ let package = Package(
         .target(
             name: "CommandLineOptions"
         ),
+        // Leaf: the daemon's threads that split one request over the cores (issue 11).
+        .target(
+            name: "CoreScheduling"
+        ),
         .target(
             name: "HypencoderModel",
-            dependencies: ["CBLAS", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom"],
+            dependencies: ["CBLAS", "CoreScheduling", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom"],
             swiftSettings: numericSettings
         ),
         .target(
             name: "HypencoderIndex",
-            dependencies: ["SeededRandom", "TensorFiles"],
+            dependencies: ["CoreScheduling", "SeededRandom", "TensorFiles"],
             swiftSettings: numericSettings
         ),
         .target(
@@ -85,7 +90,8 @@ let package = Package(
         .target(
             name: "HypencoderDaemon",
             dependencies: [
-                "CUV", "HypencoderRPC", "HypencoderIndex", "HypencoderModel", "HypencoderWorkspace", "CommandLineOptions",
+                "CUV", "CoreScheduling", "HypencoderRPC", "HypencoderIndex", "HypencoderModel", "HypencoderWorkspace",
+                "CommandLineOptions",
             ]
         ),
         .executableTarget(
@@ -112,8 +118,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "DaemonBenchmarks",
-            dependencies: ["HypencoderDaemon", "HypencoderRPC"],
+            dependencies: ["CoreScheduling", "HypencoderDaemon", "HypencoderRPC"],
             path: "Benchmarks/DaemonBenchmarks"
+        ),
+        .executableTarget(
+            name: "ExactSearchRate",
+            dependencies: ["CoreScheduling", "HypencoderModel", "HypencoderRPC"],
+            path: "Benchmarks/ExactSearchRate",
+            swiftSettings: numericSettings
         ),
         .executableTarget(
             name: "ModelBenchmarks",
@@ -135,6 +147,10 @@ let package = Package(
             path: "Tests/IndexCrashWriter"
         ),
         .testTarget(
+            name: "CoreSchedulingTests",
+            dependencies: ["CoreScheduling"]
+        ),
+        .testTarget(
             name: "HypencoderModelTests",
             dependencies: ["HypencoderModel"]
         ),
@@ -153,7 +169,9 @@ let package = Package(
         .testTarget(
             name: "HypencoderIndexTests",
             // The model only for the graph tests' real q-nets over SciFact vectors.
-            dependencies: ["HypencoderIndex", "HypencoderModel", "SeededRandom", "IndexCrashWriter", "TensorFiles"],
+            dependencies: [
+                "CoreScheduling", "HypencoderIndex", "HypencoderModel", "SeededRandom", "IndexCrashWriter", "TensorFiles",
+            ],
             exclude: ["Fixtures"]
         ),
         // What the daemon and client tests share: product lookup, temporary directories, a
@@ -194,7 +212,8 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "HypencoderRPC", "HypencoderDaemon", "HypencoderIndex", "HypencoderModel", "HypencoderWeights", "HypencoderTokenizer",
+                "HypencoderRPC", "HypencoderDaemon", "HypencoderIndex", "HypencoderModel", "HypencoderWeights",
+                "HypencoderTokenizer",
                 "TensorFiles",
             ],
             path: "Tests/Fuzz/FuzzTargets"

@@ -210,15 +210,19 @@ var exactHits: [[SearchHit]] = []
 let exactTime = try seconds { for scorer in scorers { exactHits.append(try index.exactSearch(scorer: scorer, k: 10)) } }
 log("exact search: \(String(format: "%.1f", 1000 * exactTime / Double(scorers.count))) ms/query over \(index.count) documents")
 
+let sized = ApproximateSearchParameters.defaults(forDocuments: index.count)
 var settings: [(String, ApproximateSearchParameters)] = [
+    ("daemon default for \(index.count) (\(sized.entryPoints), \(sized.ncandidates), \(sized.maxIter))", sized),
     ("paper Efficient 1 (10000, 64, 16)", .paperEfficient1),
     ("paper (1000, 64, 16)", ApproximateSearchParameters(mode: .paper, entryPoints: 1000, ncandidates: 64, maxIter: 16)),
     ("ours (64, 128, 2000)", ApproximateSearchParameters(mode: .improved, entryPoints: 64, ncandidates: 128, maxIter: 2000)),
     ("ours (128, 256, 2000)", ApproximateSearchParameters(mode: .improved, entryPoints: 128, ncandidates: 256, maxIter: 2000)),
 ]
 if let grid = ProcessInfo.processInfo.environment["GRID"] {
-    // GRID="mode:entry:ncand:iter mode:entry:ncand:iter ..." replaces the settings (tuning).
+    // GRID="mode:entry:ncand:iter mode:entry:ncand:iter ..." replaces the settings (tuning);
+    // the word "default" stands for the daemon's default for this size.
     settings = grid.split(separator: " ").compactMap { item in
+        if item == "default" { return settings[0] }
         let f = item.split(separator: ":")
         guard f.count == 4, let mode = ApproximateSearchMode(rawValue: String(f[0])),
             let e = Int(f[1]), let c = Int(f[2]), let i = Int(f[3])

@@ -1,6 +1,6 @@
 // Model speed: q-net scoring against the machine's SGEMM peak, query and document encoding.
 //
-//   swift run -c release ModelBenchmarks [--quick] [--qnet-only] [--model DIR]
+//   swift run -c release ModelBenchmarks [--quick] [--qnet-only] [--daemon-threads] [--model DIR]
 //
 // (a) scores 100,000 random 768-d documents with a random 6-layer 768-wide q-net at several
 //     block sizes, and measures SGEMM on the same shapes (block×768 · 768×768) in the same run:
@@ -8,6 +8,8 @@
 // (b) with the bert-base sized random model (.build/fixtures/models/base6-safetensors): query
 //     encoding latency (16 tokens, 6-layer hyperhead) and document encoding (32 × 200 tokens).
 // Set OPENBLAS_CORETYPE / HYPENCODER_BLAS_SELECT=off to compare kernels. Medians of repeated runs.
+// --daemon-threads: encode as the daemon does (BLAS one thread per call, the work split over
+// every CPU by a CoreScheduler) and skip (a), which ExactSearchRate measures through the daemon.
 import Foundation
 import HypencoderModel
 
@@ -34,14 +36,19 @@ func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
+let daemonThreads = arguments.contains("--daemon-threads")
+if daemonThreads { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+let parallelism =
+    daemonThreads ? Parallelism(scheduler: CoreScheduler(threads: CoreScheduler.availableCores())) : .serial
 let selection = try BLAS.load()
 print("BLAS: \(selection.summary)")
 print("      \(selection.config)")
 
 // (a) q-net scoring.
+if daemonThreads { print("(a) skipped (--daemon-threads): see ExactSearchRate") }
 let width = 768
 let hiddenLayers = 6
-let documentCount = quick ? 20_000 : 100_000
+let documentCount = daemonThreads ? 0 : (quick ? 20_000 : 100_000)
 let repeats = quick ? 3 : 7
 var generator = SplitMix64(seed: 1)
 let layers = try (0..<hiddenLayers).map { j in
@@ -57,7 +64,7 @@ let flop = Double(qnet.flopsPerDocument) * Double(documentCount)
 print(
     "\n(a) q-net scoring: \(documentCount) documents × \(hiddenLayers)-layer \(width)-wide q-net, \(format(Double(qnet.flopsPerDocument) / 1e6, 2)) MFLOP/document"
 )
-for block in [256, 512, 1024, 2048] {
+for block in daemonThreads ? [] : [256, 512, 1024, 2048] {
     let workspace = QNetWorkspace(blockSize: block)
     var output = [Float](repeating: 0, count: block * width)
     let blocks = documentCount / block
@@ -107,7 +114,7 @@ for block in [256, 512, 1024, 2048] {
 
 // (b) encoding with a bert-base sized model.
 if arguments.contains("--qnet-only") { exit(0) }
-print("\n(b) encoding with \(modelDirectory)")
+print("\n(b) encoding with \(modelDirectory)\(daemonThreads ? ", \(parallelism.width) threads as in the daemon" : "")")
 guard FileManager.default.fileExists(atPath: modelDirectory + "/config.json") else {
     print("  model not found: run Scripts/make-test-models (or pass --model DIR)")
     exit(1)
@@ -118,10 +125,14 @@ func randomIds(_ count: Int) -> [Int32] {
     [101] + (0..<(count - 2)).map { _ in Int32(1000 + Int(generator.next() % UInt64(vocabulary - 1000))) } + [102]
 }
 let query = randomIds(16)
-let queryLatency = try median(repeats: quick ? 5 : 21) { _ = try model.encodeQueries(tokenIds: [query]) }
+let queryLatency = try median(repeats: quick ? 5 : 21) {
+    _ = try model.encodeQueries(tokenIds: [query], parallelism: parallelism)
+}
 print("  query (16 tokens, \(model.config.hiddenLayers)-layer hyperhead): median \(format(queryLatency * 1000)) ms")
 let batch = (0..<32).map { _ in randomIds(200) }
-let documentLatency = try median(repeats: quick ? 2 : 5) { _ = try model.encodeDocuments(tokenIds: batch) }
+let documentLatency = try median(repeats: quick ? 2 : 5) {
+    _ = try model.encodeDocuments(tokenIds: batch, parallelism: parallelism)
+}
 print(
     "  documents (32 × 200 tokens): median \(format(documentLatency * 1000)) ms, "
         + "\(format(32 / documentLatency)) docs/s, \(format(32 * 200 / documentLatency, 0)) tokens/s")

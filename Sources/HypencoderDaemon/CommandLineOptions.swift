@@ -81,7 +81,10 @@ extension ConfigurationLoader {
             help: "Peer primary gids allowed to connect. Default: none."),
         ConfigFlag(
             flag: "--workers", placeholder: "N", key: ["workers"], kind: .integer,
-            help: "Worker threads running model and index work (1-64). Default 2."),
+            help: "Requests run at once, each on its own worker thread (1-64). Default 2."),
+        ConfigFlag(
+            flag: "--threads", placeholder: "N", key: ["threads"], kind: .integer,
+            help: "Threads that split one request over the cores (1-1024). Default: the CPUs this process may use."),
         ConfigFlag(
             flag: "--log-level", placeholder: "LEVEL", key: ["logLevel"], kind: .string,
             help: "error, warn, info or debug. Default info. Document text is logged only at debug."),
@@ -163,8 +166,9 @@ extension ConfigurationLoader {
                     systemd: Type=notify (READY=1, STATUS=, WATCHDOG=1 via $NOTIFY_SOCKET), socket
                     activation through LISTEN_FDS/LISTEN_PID (fd 3).
                     OpenBLAS reads OPENBLAS_CORETYPE when it loads; the chosen kernel is logged at start.
-                    OPENBLAS_NUM_THREADS defaults to the cores divided by --workers (at least 1), so a long
-                    index/add does not starve the searches running beside it.
+                    OPENBLAS_NUM_THREADS defaults to 1: the daemon splits each request into pieces over
+                    --threads cores itself, searches before ingestion, so one request uses every core and a
+                    long index/add does not starve the searches beside it. A larger value multiplies threads.
                     """),
         ])
 

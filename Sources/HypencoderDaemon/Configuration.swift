@@ -52,6 +52,9 @@ public struct DaemonConfiguration: Sendable {
     public var allowedGIDs: [UInt32] = []
     /// Threads that run handlers (model and index work).
     public var workers = 2
+    /// Threads that run the pieces of one request (`CoreScheduler`); nil: the CPUs the
+    /// process may run on (`CoreScheduler.availableCores()`).
+    public var threads: Int?
     public var logLevel: LogLevel = .info
     public var limits = ServerLimits()
     /// On SIGTERM, how long to wait for in-flight work and unsent replies before closing.

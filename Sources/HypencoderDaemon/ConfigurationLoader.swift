@@ -122,7 +122,7 @@ public struct ConfigurationLoader: Sendable {
     // MARK: Decoding
 
     static let topLevelKeys: Set<String> = [
-        "model", "index", "socket", "socketMode", "allowUids", "allowGids", "workers",
+        "model", "index", "socket", "socketMode", "allowUids", "allowGids", "workers", "threads",
         "logLevel", "limits", "drainTimeoutSeconds", "debugMethods", "compaction",
     ]
     static let limitKeys: Set<String> = [
@@ -150,6 +150,7 @@ public struct ConfigurationLoader: Sendable {
             c.allowedGIDs = try reader["allowGids"].array().map { UInt32(try $0.int(in: 0...Int(UInt32.max - 1))) }
         }
         c.workers = try reader["workers"].int(in: 1...64, default: c.workers)
+        if reader["threads"].isGiven { c.threads = try reader["threads"].int(in: 1...1024) }
         if reader["logLevel"].isGiven {
             let name = try reader["logLevel"].choice(LogLevel.allCases.map(\.name))
             c.logLevel = LogLevel(name: name) ?? .info

@@ -1,4 +1,5 @@
 import CUV
+import CoreScheduling
 import Foundation
 import HypencoderRPC
 
@@ -53,6 +54,7 @@ final class PendingRequest {
 final class Dispatcher {
     private let eventLoop: EventLoop
     private let pool: WorkerPool
+    private let scheduler: CoreScheduler
     private let methods: [String: MethodHandler]
     private let limits: () -> ServerLimits
     weak var control: ServerControl?
@@ -68,13 +70,18 @@ final class Dispatcher {
     private var heapTrim = HeapTrimSchedule()
 
     static let loopMethods: Set<String> = ["initialize", "shutdown", "exit", "$/cancelRequest", "server/status"]
+    /// Methods whose pieces yield the cores to everything else (`WorkPriority.bulk`): long
+    /// writes and batch encoding, which nobody watches piece by piece. The rest (search,
+    /// score, encode/query, reads) are interactive.
+    static let bulkMethods: Set<String> = ["index/add", "encode/documents", "workspace/index", "workspace/update"]
 
     init(
-        eventLoop: EventLoop, pool: WorkerPool, methods: [String: MethodHandler],
+        eventLoop: EventLoop, pool: WorkerPool, scheduler: CoreScheduler = .serial, methods: [String: MethodHandler],
         limits: @escaping () -> ServerLimits
     ) {
         self.eventLoop = eventLoop
         self.pool = pool
+        self.scheduler = scheduler
         self.methods = methods
         self.limits = limits
     }
@@ -195,7 +202,10 @@ final class Dispatcher {
                 eventLoop.post { connection.sendNotification(method: "$/progress", params: ["token": token, "value": value]) }
             }
         }
-        let context = RequestContext(cancellation: pending.cancellation, progressSink: sink, peerUID: UInt32(connection.peer.uid))
+        let priority: WorkPriority = Self.bulkMethods.contains(request.method) ? .bulk : .interactive
+        let context = RequestContext(
+            cancellation: pending.cancellation, progressSink: sink, peerUID: UInt32(connection.peer.uid),
+            parallelism: Parallelism(scheduler: scheduler, priority: priority))
         let params = ParamsReader(request.params)
         let eventLoop = self.eventLoop
         // Strong captures: the dispatcher lives until the process exits, and the closure ends

@@ -11,7 +11,7 @@ extension ModelAndIndex {
     public static func load(_ configuration: DaemonConfiguration) throws -> ModelAndIndex {
         var model: HypencoderModel?
         if let directory = configuration.modelDirectory {
-            let blasThreads = BLASThreadPolicy.apply(workers: configuration.workers)
+            let blasThreads = BLASThreadPolicy.apply()
             let started = Date()
             do {
                 model = try HypencoderModel(directory: directory)
@@ -20,6 +20,11 @@ extension ModelAndIndex {
             }
             if let model {
                 log.info("BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call")
+                if blasThreads > 1 {
+                    log.warn(
+                        "OPENBLAS_NUM_THREADS=\(blasThreads): each of a request's pieces threads its BLAS calls too; expect more threads than cores"
+                    )
+                }
                 log.info(
                     "model \(directory) (from \(configuration.modelOrigin)) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms "
                         + "(fingerprint \(model.fingerprint.prefix(16)), document vectors of \(model.documentDimension))")

@@ -35,11 +35,12 @@
 /// - `Connection`: framing, writes, backpressure, end of stream.
 /// - `Dispatcher`: batches, notifications, lifecycle, cancellation, in-flight limit, and the
 ///   one map from a handler's error to a JSON-RPC error; `RequestContext` (cancellation
-///   flag, progress, `ReplyCollector`); `WorkerPool`.
+///   flag, progress, `ReplyCollector`, and the request's `Parallelism`: the server's
+///   `CoreScheduler` at interactive or bulk priority, by method); `WorkerPool`.
 /// - `Server`: ties the above together; start, drain and stop; `initialize` and
 ///   `server/status` results. `LatencyHistogram`: per-method counters for status.
 /// - `ModelAndIndex` (and `+Loading`: start-up, undoing a failed start): what the methods
-///   work on. `BLASThreadPolicy`: BLAS threads per call, set before the model loads.
+///   work on. `BLASThreadPolicy`: one BLAS thread per call, set before the model loads.
 ///   `ServerErrors`: the daemon's error codes (-32020/-32021/-32022) and the error map.
 ///   `QNetScorer`: the model–index adapter.
 /// - `Handlers/`: `MethodTable` (which methods run on workers), `ModelHandlers`,

@@ -1,3 +1,4 @@
+import CoreScheduling
 import Foundation
 import HypencoderRPC
 
@@ -31,11 +32,18 @@ public struct RequestContext: Sendable {
     /// The connected peer's uid (SO_PEERCRED), nil for requests that did not come from a
     /// socket. Methods that read the user's files check it (`WorkspaceHandlers`).
     let peerUID: UInt32?
+    /// The cores this request may split its work over, and its priority there (the
+    /// dispatcher chooses by method: `MethodTable.bulkMethods`).
+    public let parallelism: Parallelism
 
-    init(cancellation: CancellationFlag, progressSink: (@Sendable (JSONValue) -> Void)?, peerUID: UInt32? = nil) {
+    init(
+        cancellation: CancellationFlag, progressSink: (@Sendable (JSONValue) -> Void)?, peerUID: UInt32? = nil,
+        parallelism: Parallelism = .serial
+    ) {
         self.cancellation = cancellation
         self.progressSink = progressSink
         self.peerUID = peerUID
+        self.parallelism = parallelism
     }
 
     /// A context that is never cancelled and reports nowhere (loop-thread handlers, tests).

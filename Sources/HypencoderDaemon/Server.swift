@@ -1,4 +1,5 @@
 import CUV
+import CoreScheduling
 import Foundation
 import HypencoderRPC
 
@@ -16,6 +17,8 @@ public final class Server: ConnectionDelegate, ServerControl {
     private let reloadConfiguration: () throws -> DaemonConfiguration
     private let eventLoop: EventLoop
     private let pool: WorkerPool
+    /// Splits each request over the cores (issue 11); the workers are its callers.
+    private let scheduler: CoreScheduler
     private var dispatcher: Dispatcher!
     private let modelAndIndex: ModelAndIndex
     private let notifier: SystemdNotifier?
@@ -42,9 +45,10 @@ public final class Server: ConnectionDelegate, ServerControl {
         self.modelAndIndex = modelAndIndex
         eventLoop = try EventLoop()
         pool = WorkerPool(threads: configuration.workers)
+        scheduler = CoreScheduler(threads: configuration.threads ?? CoreScheduler.availableCores())
         notifier = SystemdNotifier()
         dispatcher = Dispatcher(
-            eventLoop: eventLoop, pool: pool,
+            eventLoop: eventLoop, pool: pool, scheduler: scheduler,
             methods: MethodTable.make(for: modelAndIndex, debugMethods: configuration.debugMethods),
             limits: { [unowned self] in self.configuration.limits })
         dispatcher.control = self
@@ -69,6 +73,7 @@ public final class Server: ConnectionDelegate, ServerControl {
             eventLoop.closeAllHandles()
             eventLoop.run()
             pool.stop()
+            scheduler.stop()
             eventLoop.destroy()
             throw error
         }
@@ -97,10 +102,12 @@ public final class Server: ConnectionDelegate, ServerControl {
         let address = listener?.description ?? "?"
         log.info(
             "listening on \(address) (mode \(String(configuration.socketMode, radix: 8)), "
-                + "uids \(configuration.allowedUIDs), gids \(configuration.allowedGIDs), \(configuration.workers) workers)")
+                + "uids \(configuration.allowedUIDs), gids \(configuration.allowedGIDs), \(configuration.workers) workers, \(scheduler.threads) threads per request)"
+        )
         notifier?.ready(status: "serving on \(address)")
         eventLoop.run()
         pool.stop()
+        scheduler.stop()
         eventLoop.destroy()
         log.info("stopped (exit code \(exitCode))")
         return exitCode
@@ -198,6 +205,7 @@ public final class Server: ConnectionDelegate, ServerControl {
                 "queued": .integer(Int64(pool.queuedCount)),
                 "running": .integer(Int64(pool.runningCount)),
                 "workers": .integer(Int64(configuration.workers)),
+                "threads": .integer(Int64(scheduler.threads)),
             ],
             "methods": statistics.json,
             "memory": ["residentBytes": ProcessMemory.residentBytes().map { .integer(Int64($0)) } ?? .null],
@@ -226,9 +234,10 @@ public final class Server: ConnectionDelegate, ServerControl {
             let fresh = try reloadConfiguration()
             if fresh.socketPath != configuration.socketPath || fresh.modelDirectory != configuration.modelDirectory
                 || fresh.indexDirectory != configuration.indexDirectory || fresh.workers != configuration.workers
+                || fresh.threads != configuration.threads
                 || fresh.socketMode != configuration.socketMode
             {
-                log.warn("SIGHUP: socket, model, index and workers changes need a restart; keeping the running values")
+                log.warn("SIGHUP: socket, model, index, workers and threads changes need a restart; keeping the running values")
             }
             configuration.limits = fresh.limits
             configuration.logLevel = fresh.logLevel

@@ -14,7 +14,7 @@ import Foundation
 /// - Nothing else in the queue. libuv's pool also runs its file-system requests and DNS
 ///   look-ups, and a long `index/add` on it would delay them; this pool runs only
 ///   requests, so its `queuedCount` and `runningCount` are what `server/status` reports.
-/// - Threads we own: named `hypencoder-worker-N` (so they show as such in `top -H` and in
+/// - Threads we own: named `hcd-worker-N` (so they show as such in `top -H` and in
 ///   debuggers), with the stack size set here, and ended by `stop()` once the queue is
 ///   drained, as the daemon's shut-down does; libuv's threads live until the process ends.
 ///
@@ -44,7 +44,9 @@ final class WorkerPool: @unchecked Sendable {
             // and lets go when it ends, so nothing is left in a cycle once they have (an array
             // of them here was a pool ↔ thread cycle that LeakSanitizer reported).
             let thread = Thread { self.workLoop() }
-            thread.name = "hypencoder-worker-\(index)"
+            // Linux keeps at most 15 bytes of a thread name: a longer one is refused and the thread
+            // keeps the process name.
+            thread.name = "hcd-worker-\(index)"
             thread.stackSize = 8 << 20  // model code recurses little, but JSON trees can be deep
             thread.start()
         }

@@ -1,3 +1,4 @@
+import CoreScheduling
 import Foundation
 
 /// Searching and scoring: each call takes one snapshot (and, for approximate search, the
@@ -6,13 +7,18 @@ extension DocumentIndex {
     /// The best `k` live documents for `scorer` (a query's q-net), by `method`, on one
     /// consistent snapshot, returned with that snapshot so each hit's text and metadata can
     /// be read as they were scored (`SearchResult.record(ofHit:)`). Deleted documents are never
-    /// returned.
+    /// returned. `parallelism` spreads the scoring over its scheduler's threads: blocks of
+    /// documents for exact search (the same blocks as serially, so the same results to the
+    /// bit), each round's candidates for approximate search (smaller GEMMs, so scores equal
+    /// to the serial ones up to float rounding, and the same traversal short of exact ties).
     /// - Throws: `IndexError.dimensionMismatch` if the scorer expects another dimension;
     ///   `.invalidArgument` for non-positive `entryPoints` or `ncandidates`, or a negative
     ///   `maxIter`.
-    public func search(scorer: DocumentScorer, k: Int, method: SearchMethod) throws -> SearchResult {
+    public func search(
+        scorer: DocumentScorer, k: Int, method: SearchMethod, parallelism: Parallelism = .serial
+    ) throws -> SearchResult {
         switch method {
-        case .exact(let parallelism):
+        case .exact:
             let view = snapshot()
             let ranked = try view.rankedExactSearch(scorer: scorer, k: k, parallelism: parallelism)
             return SearchResult(ranked: ranked, documentsScored: view.count, rounds: 0, snapshot: view)
@@ -34,25 +40,27 @@ extension DocumentIndex {
             let graph = graphState.publishedGraph
             let entries = graphState.publishedEntries
             stateLock.unlock()
-            let found = GraphSearch(snapshot: view, graph: graph, centroidEntries: entries, scorer: scorer)
-                .run(k: k, parameters: parameters)
+            let found = GraphSearch(
+                snapshot: view, graph: graph, centroidEntries: entries, scorer: scorer, parallelism: parallelism
+            )
+            .run(k: k, parameters: parameters)
             return SearchResult(
                 ranked: found.hits, documentsScored: found.documentsScored, rounds: found.rounds, snapshot: view)
         }
     }
 
     /// Exact top-`k` search over all live documents (see `IndexSnapshot.exactSearch`).
-    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Int = 1) throws -> [SearchHit] {
-        try search(scorer: scorer, k: k, method: .exact(parallelism: parallelism)).hits
+    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Parallelism = .serial) throws -> [SearchHit] {
+        try search(scorer: scorer, k: k, method: .exact, parallelism: parallelism).hits
     }
 
     /// Approximate top-`k` search over the neighbour graph: hits (best first, ties by id,
     /// like `exactSearch`), documents scored and rounds. Throws as `search` does.
     public func approximateSearch(
         scorer: DocumentScorer, k: Int,
-        parameters: ApproximateSearchParameters = ApproximateSearchParameters()
+        parameters: ApproximateSearchParameters = ApproximateSearchParameters(), parallelism: Parallelism = .serial
     ) throws -> ApproximateSearchResult {
-        let found = try search(scorer: scorer, k: k, method: .approximate(parameters))
+        let found = try search(scorer: scorer, k: k, method: .approximate(parameters), parallelism: parallelism)
         return ApproximateSearchResult(hits: found.hits, documentsScored: found.documentsScored, rounds: found.rounds)
     }
 

@@ -1,3 +1,4 @@
+import CoreScheduling
 import Foundation
 
 /// A document as returned by `get` and iteration.
@@ -79,23 +80,26 @@ public struct IndexSnapshot: Sendable {
     /// `k` by score (ties by ascending id). Dead rows in a block are scored and dropped:
     /// cheaper than gathering live rows, and `compact()` bounds the waste.
     ///
-    /// `parallelism` > 1 splits the blocks into that many contiguous shares scored on
-    /// separate threads, each with its own top-k, then merged; results are identical. Use it
-    /// when the scorer itself is single-threaded (BLAS usually is not, for large blocks).
-    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Int = 1) throws -> [SearchHit] {
+    /// `parallelism` spreads the blocks over its scheduler's threads, one block per piece
+    /// with its own top-k, merged at the end; results are identical to a serial search (the
+    /// heaps order ties by id). The scorer should be single-threaded (the daemon sets BLAS to
+    /// one thread per call): the cores are shared by splitting the documents, not the GEMMs.
+    public func exactSearch(scorer: DocumentScorer, k: Int, parallelism: Parallelism = .serial) throws -> [SearchHit] {
         try rankedExactSearch(scorer: scorer, k: k, parallelism: parallelism).map(\.hit)
     }
 
     /// `exactSearch` with each hit's slot in this snapshot.
-    func rankedExactSearch(scorer: DocumentScorer, k: Int, parallelism: Int) throws -> [RankedHit] {
+    func rankedExactSearch(scorer: DocumentScorer, k: Int, parallelism: Parallelism) throws -> [RankedHit] {
         try checkScorer(scorer)
         guard k > 0, count > 0 else { return [] }
         let blocks = rows.blocks(maxRows: max(1, blockRows))
-        let shares = max(1, min(parallelism, blocks.count))
-        let heaps = ShareResults(count: shares)
-        DispatchQueue.concurrentPerform(iterations: shares) { share in
-            let range = (blocks.count * share / shares)..<(blocks.count * (share + 1) / shares)
-            heaps.store(share, searchBlocks(blocks[range], scorer: scorer, k: k))
+        // One piece per block when several threads may help: a block is one q-net pass (a few
+        // milliseconds), small enough that a search beside it waits little.
+        let pieces = parallelism.width == 1 ? 1 : blocks.count
+        let heaps = ShareResults(count: pieces)
+        parallelism.forEach(pieces) { piece in
+            let range = (blocks.count * piece / pieces)..<(blocks.count * (piece + 1) / pieces)
+            heaps.store(piece, searchBlocks(blocks[range], scorer: scorer, k: k))
         }
         var merged = TopKHeap(k: k)
         for heap in heaps.all {
@@ -129,7 +133,7 @@ public struct IndexSnapshot: Sendable {
     }
 }
 
-/// One result slot per parallel share, written by that share's thread only.
+/// One result slot per piece, written by the thread that ran it.
 private final class ShareResults: @unchecked Sendable {
     private let lock = NSLock()
     private var heaps: [TopKHeap?]

@@ -1,7 +1,9 @@
+import CoreScheduling
+
 /// How `DocumentIndex.search` finds the best `k`.
 public enum SearchMethod: Sendable {
-    /// Score every live document (`IndexSnapshot.exactSearch`; `parallelism` as there).
-    case exact(parallelism: Int = 1)
+    /// Score every live document (`IndexSnapshot.exactSearch`).
+    case exact
     /// Walk the neighbour graph published with the snapshot (`GraphSearch`).
     case approximate(ApproximateSearchParameters)
 }

@@ -1,3 +1,4 @@
+import CoreScheduling
 import Foundation
 
 /// A Hypencoder, ready to encode queries into q-nets and documents into vectors.
@@ -87,29 +88,34 @@ public final class HypencoderModel: @unchecked Sendable {
     }
 
     /// One q-net per query text.
-    public func encodeQueries(_ texts: [String]) throws -> [QNet] {
-        try encodeQueries(tokenIds: texts.map { tokenize(query: $0) })
+    public func encodeQueries(_ texts: [String], parallelism: Parallelism = .serial) throws -> [QNet] {
+        try encodeQueries(tokenIds: texts.map { tokenize(query: $0) }, parallelism: parallelism)
     }
 
     /// One q-net per token sequence (already including `[CLS]`/`[SEP]`).
-    public func encodeQueries(tokenIds: [[Int32]]) throws -> [QNet] {
+    public func encodeQueries(tokenIds: [[Int32]], parallelism: Parallelism = .serial) throws -> [QNet] {
         // The hyperhead projects every query token to all 2(2n+1) keys and values at once
         // (26 × 768 floats per token for the released models): 1024 tokens keep that near 80 MB
         // while still sharing one read of the projection weights across the batch.
         try inBatches(tokenIds, limit: config.queryMaxLength, maxTokens: 1024, what: "query") { batch in
-            try hyperHead.generate(states: try queryEncoder.encode(batch), batch: batch)
+            try hyperHead.generate(
+                states: try queryEncoder.encode(batch, parallelism: parallelism), batch: batch, parallelism: parallelism)
         }
     }
 
     /// One vector per document text (`config.pooling` of the last layer).
-    public func encodeDocuments(_ texts: [String]) throws -> [[Float]] {
-        try encodeDocuments(tokenIds: texts.map { tokenize(document: $0) })
+    public func encodeDocuments(_ texts: [String], parallelism: Parallelism = .serial) throws -> [[Float]] {
+        try encodeDocuments(tokenIds: texts.map { tokenize(document: $0) }, parallelism: parallelism)
     }
 
     /// One vector per token sequence (already including `[CLS]`/`[SEP]`).
-    public func encodeDocuments(tokenIds: [[Int32]]) throws -> [[Float]] {
+    ///
+    /// `parallelism` splits each batch's layers over the scheduler's threads (`BertEncoder`);
+    /// the vectors are the same as serially up to float rounding of the sliced GEMMs.
+    public func encodeDocuments(tokenIds: [[Int32]], parallelism: Parallelism = .serial) throws -> [[Float]] {
         try inBatches(tokenIds, limit: config.documentMaxLength, maxTokens: 8192, what: "document") { batch in
-            config.pooling.pool(try documentEncoder.encode(batch), batch: batch, width: config.bert.hiddenSize)
+            config.pooling.pool(
+                try documentEncoder.encode(batch, parallelism: parallelism), batch: batch, width: config.bert.hiddenSize)
         }
     }
 

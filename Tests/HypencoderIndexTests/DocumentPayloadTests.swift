@@ -76,7 +76,7 @@ final class DocumentPayloadTests: XCTestCase {
         let index = try open(makeTemporaryDirectory(self))
         let big = String(repeating: "long text ", count: 10_000)
         try index.upsert([DocumentUpsert(id: "a", vector: [1, 0], metadata: metadata(1), text: big)])
-        let found = try index.search(scorer: DotScorer(query: [1, 0]), k: 1, method: .exact())
+        let found = try index.search(scorer: DotScorer(query: [1, 0]), k: 1, method: .exact)
         XCTAssertEqual(try found.record(ofHit: 0, text: false), DocumentRecord(id: "a", metadata: metadata(1), text: nil))
         XCTAssertEqual(try found.record(ofHit: 0).text, big)
     }

@@ -1,3 +1,4 @@
+import CoreScheduling
 import SeededRandom
 import XCTest
 
@@ -52,8 +53,10 @@ final class ExactSearchTests: XCTestCase {
         let index = try populatedIndex(blockRows: 128)
         let scorer = MLPScorer(dimension: dimension, hidden: 8, seed: 11)
         let serial = try index.exactSearch(scorer: scorer, k: 30)
-        for parallelism in [2, 3, 64] {
-            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 30, parallelism: parallelism), serial, "\(parallelism)")
+        for threads in [2, 3, 64] {
+            let parallelism = Parallelism(scheduler: CoreScheduler(threads: threads))
+            defer { parallelism.scheduler.stop() }
+            XCTAssertEqual(try index.exactSearch(scorer: scorer, k: 30, parallelism: parallelism), serial, "\(threads)")
         }
     }
 

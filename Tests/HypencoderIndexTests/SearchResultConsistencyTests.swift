@@ -23,7 +23,7 @@ final class SearchResultConsistencyTests: XCTestCase {
 
         let state = ConsistencyState()
         let scorer = DotScorer(query: [1, 0])
-        let methods: [SearchMethod] = [.exact(), .approximate(ApproximateSearchParameters(entryPoints: 8, ncandidates: 32))]
+        let methods: [SearchMethod] = [.exact, .approximate(ApproximateSearchParameters(entryPoints: 8, ncandidates: 32))]
         let group = DispatchGroup()
         for reader in 0..<3 {
             group.enter()
@@ -72,7 +72,7 @@ final class SearchResultConsistencyTests: XCTestCase {
         XCTAssertEqual(state.problems, [])
         XCTAssertGreaterThan(state.distinctVersions, 1, "the readers never overlapped an update")
         XCTAssertGreaterThan(state.approximateHits, 0, "approximate search never found \"d\"")
-        let last = try index.search(scorer: scorer, k: 1, method: .exact())
+        let last = try index.search(scorer: scorer, k: 1, method: .exact)
         XCTAssertEqual(last.hits.map(\.id), ["d"])
         XCTAssertEqual(try last.record(ofHit: 0).text, "version \(versions)")
         XCTAssertEqual(last.documentsScored, 21)

@@ -26,6 +26,37 @@ final class BertEncoderTests: XCTestCase {
         }
     }
 
+    /// The daemon's split paths against the naive model, sequence by sequence: a few rows
+    /// split by weight columns (a query's shape) and many rows cut into row slices (a batch
+    /// of documents), each with attention by (sequence, head) groups.
+    func testSplitAcrossThreadsMatchesNaiveBert() throws {
+        let (encoder, weights) = try makeEncoder()
+        // 14 sequences of 8-12 tokens: 140 rows, enough for row slices on two threads.
+        var many: [[Int32]] = []
+        for s in 0..<14 {
+            let inner: [Int32] = (0..<(6 + s % 5)).map { Int32(3 + (s * 7 + $0 * 5) % 36) }
+            many.append([1] + inner + [2])
+        }
+        let cases: [(sequences: [[Int32]], threads: Int, columns: Bool)] = [(sequences, 3, true), (many, 2, false)]
+        for (sequences, threads, columns) in cases {
+            let scheduler = CoreScheduler(threads: threads)
+            defer { scheduler.stop() }
+            let batch = try TokenBatch(sequences: sequences)
+            XCTAssertEqual(RowSlices(rows: batch.totalTokens, width: threads).tooFewRows, columns, "the path under test")
+            let states = try encoder.encode(batch, parallelism: Parallelism(scheduler: scheduler, priority: .bulk))
+            let d = tinyBert.hiddenSize
+            for (b, ids) in sequences.enumerated() {
+                let expected = Naive.bert(ids, config: tinyBert, weights: weights)
+                for t in ids.indices {
+                    for i in 0..<d {
+                        XCTAssertEqual(
+                            Double(states[(batch.starts[b] + t) * d + i]), expected[t][i], accuracy: 1e-4, "columns \(columns)")
+                    }
+                }
+            }
+        }
+    }
+
     func testBatchEqualsOneByOne() throws {
         let (encoder, _) = try makeEncoder()
         let batch = try TokenBatch(sequences: sequences)

@@ -7,8 +7,12 @@ import XCTest
 /// (Tests/Fixtures/reference/<model>.json, made by Tools/reference from DESIGN.md §2).
 ///
 /// Each test loads its model once and checks: token ids, document vectors, scores with
-/// each text encoded alone and in padded batches, and identical rankings per query.
+/// each text encoded alone and in padded batches, and identical rankings per query. The
+/// batched pass splits the work over three threads (`Parallelism`), as the daemon does; the
+/// single pass runs serially: both must match the reference.
 final class HypencoderFidelityTests: XCTestCase {
+    private static let threads = Parallelism(scheduler: CoreScheduler(threads: 3))
+
     func testSmall2Bin() throws { try check("small2-bin") }
     func testSmall2Safetensors() throws { try check("small2-safetensors") }
     func testSmall4Bin() throws { try check("small4-bin") }
@@ -41,8 +45,8 @@ final class HypencoderFidelityTests: XCTestCase {
         XCTAssertEqual(reference.strings("documents").map { model.tokenize(document: $0) }, documentIds, "\(name): document ids")
 
         if batched {
-            let vectors = try model.encodeDocuments(tokenIds: documentIds)
-            let qnets = try model.encodeQueries(tokenIds: queryIds)
+            let vectors = try model.encodeDocuments(tokenIds: documentIds, parallelism: Self.threads)
+            let qnets = try model.encodeQueries(tokenIds: queryIds, parallelism: Self.threads)
             checkVectors(vectors, reference, name)
             checkScores(try qnets.map { try $0.score(vectors) }, reference.floatRows("scores_batched"), "\(name) batched")
             checkProbe(qnets[0], reference, name)

@@ -32,11 +32,13 @@ enum SearchCommand: Command {
                 [
                     .flag("--paper", help: "the paper's traversal (random entry points) instead of ours"),
                     .value(
-                        "--entry-points", "N", help: "documents scored first; ours 32, paper 10000", check: .integer(1...100_000)),
+                        "--entry-points", "N", help: "documents scored first; ours by collection size (32+), paper 10000",
+                        check: .integer(1...100_000)),
                     .value(
-                        "--ncandidates", "N", help: "beam width (ours, 40) or documents expanded per round (paper, 64)",
+                        "--ncandidates", "N",
+                        help: "beam width (ours, by collection size: 40+) or documents expanded per round (paper, 64)",
                         check: .integer(1...10_000)),
-                    .value("--max-iter", "N", help: "most rounds; ours 400, paper 16", check: .integer(0...100_000)),
+                    .value("--max-iter", "N", help: "most rounds; ours 8 beams (400+), paper 16", check: .integer(0...100_000)),
                 ]),
         examples: [
             ["how do rockets reach orbit", "-k", "5", "--include", "text"],

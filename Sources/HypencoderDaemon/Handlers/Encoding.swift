@@ -10,7 +10,7 @@ import HypencoderRPC
 /// the longest step before the index is touched (DESIGN.md §4.5).
 func qnet(forQuery query: String, model: HypencoderModel, context: RequestContext) throws -> QNet {
     try context.checkCancelled()
-    guard let qnet = try model.encodeQueries([query]).first else {
+    guard let qnet = try model.encodeQueries([query], parallelism: context.parallelism).first else {
         throw RPCError.internalError("model: no q-net for the query")
     }
     try context.checkCancelled()
@@ -23,7 +23,9 @@ func encodeDocumentsInChunks(
     _ texts: [String], model: HypencoderModel, context: RequestContext,
     action: String = "encoded"
 ) throws -> [[Float]] {
-    try encodeInChunks(texts, context: context, action: action) { try model.encodeDocuments($0) }
+    try encodeInChunks(texts, context: context, action: action) {
+        try model.encodeDocuments($0, parallelism: context.parallelism)
+    }
 }
 
 /// Document token sequences (already `[CLS] … [SEP]` and within the window) encoded in
@@ -32,7 +34,9 @@ func encodeDocumentsInChunks(
     tokenIds: [[Int32]], model: HypencoderModel, context: RequestContext,
     action: String = "encoded"
 ) throws -> [[Float]] {
-    try encodeInChunks(tokenIds, context: context, action: action) { try model.encodeDocuments(tokenIds: $0) }
+    try encodeInChunks(tokenIds, context: context, action: action) {
+        try model.encodeDocuments(tokenIds: $0, parallelism: context.parallelism)
+    }
 }
 
 private func encodeInChunks<Input>(

@@ -76,14 +76,16 @@ struct IndexHandlers {
         let query = try params["query"].text(maxLength: HandlerLimits.maxTextBytes)
         let k = try params["k"].int(in: 1...HandlerLimits.maxK, default: 10)
         let mode = try params["mode"].choice(searchModes, default: "exact")
-        let graphParameters = try approximateParameters(params["params"], mode: mode)
+        let graphRequest = try approximateParameters(params["params"], mode: mode)
         let include = try include(params["include"], allowed: ["text", "metadata"])
         let model = try modelAndIndex.requireModel()
         let index = try searchedCollection(params, modelAndIndex)
+        let graphParameters = graphRequest.map { $0(index.count) }
         let started = DispatchTime.now().uptimeNanoseconds
         let scorer = QNetScorer(qnet: try qnet(forQuery: query, model: model, context: context))
         let found = try index.search(
-            scorer: scorer, k: k, method: graphParameters.map { .approximate($0) } ?? .exact())
+            scorer: scorer, k: k, method: graphParameters.map { .approximate($0) } ?? .exact,
+            parallelism: context.parallelism)
         let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let items: [JSONValue] = try found.hits.enumerated().map { position, hit in
             var item: JSONObject = ["id": .string(hit.id), "score": .float32(hit.score)]
@@ -107,22 +109,35 @@ struct IndexHandlers {
     /// `params.params` of an approximate search (nil for exact search, where giving it is an
     /// error rather than silently ignored). Names follow the paper's code: `entryPoints`,
     /// `ncandidates`, `maxIter`; `traversal` picks our search or the paper's exact algorithm.
-    static func approximateParameters(_ reader: ParamsReader, mode: String) throws -> ApproximateSearchParameters? {
+    ///
+    /// Checked before the collection is looked up (a bad `params` is named first), so the
+    /// result is a function of the collection's size: what is not given comes from
+    /// `ApproximateSearchParameters.defaults(forDocuments:)` in our traversal, from the paper's
+    /// "Efficient 1" in its.
+    static func approximateParameters(
+        _ reader: ParamsReader, mode: String
+    ) throws -> ((_ documents: Int) -> ApproximateSearchParameters)? {
         guard mode == "approximate" else {
             if reader.isGiven { throw reader.error("only approximate search takes parameters (mode is \"exact\")") }
             return nil
         }
-        guard reader.isGiven else { return ApproximateSearchParameters() }
+        guard reader.isGiven else { return { ApproximateSearchParameters.defaults(forDocuments: $0) } }
         try reader.object(allowedKeys: ["traversal", "entryPoints", "ncandidates", "maxIter", "seed"])
         let traversal = try reader["traversal"].choice(ApproximateSearchMode.allCases.map(\.rawValue), default: "improved")
         let chosen = ApproximateSearchMode(rawValue: traversal) ?? .improved
-        let defaults = chosen == .paper ? ApproximateSearchParameters.paperEfficient1 : ApproximateSearchParameters()
-        return ApproximateSearchParameters(
-            mode: chosen,
-            entryPoints: try reader["entryPoints"].int(in: 1...HandlerLimits.maxEntryPoints, default: defaults.entryPoints),
-            ncandidates: try reader["ncandidates"].int(in: 1...HandlerLimits.maxCandidates, default: defaults.ncandidates),
-            maxIter: try reader["maxIter"].int(in: 0...HandlerLimits.maxIterations, default: defaults.maxIter),
-            seed: UInt64(try reader["seed"].int(in: 0...Int(Int32.max), default: Int(defaults.seed))))
+        let entryPoints =
+            reader["entryPoints"].isGiven ? try reader["entryPoints"].int(in: 1...HandlerLimits.maxEntryPoints) : nil
+        let ncandidates = reader["ncandidates"].isGiven ? try reader["ncandidates"].int(in: 1...HandlerLimits.maxCandidates) : nil
+        let maxIter = reader["maxIter"].isGiven ? try reader["maxIter"].int(in: 0...HandlerLimits.maxIterations) : nil
+        let seed = reader["seed"].isGiven ? try reader["seed"].int(in: 0...Int(Int32.max)) : nil
+        return { documents in
+            let defaults =
+                chosen == .paper
+                ? ApproximateSearchParameters.paperEfficient1 : ApproximateSearchParameters.defaults(forDocuments: documents)
+            return ApproximateSearchParameters(
+                mode: chosen, entryPoints: entryPoints ?? defaults.entryPoints, ncandidates: ncandidates ?? defaults.ncandidates,
+                maxIter: maxIter ?? defaults.maxIter, seed: seed.map(UInt64.init) ?? defaults.seed)
+        }
     }
 
     /// `{documents: [{id, text? | vector?, metadata?}]}` → `{added, updated, truncated?,

@@ -162,7 +162,7 @@ struct WorkspaceSync {
         try context.checkCancelled()
         if !pendingUpserts.isEmpty {
             let tokenIds = pendingUpserts.map { model.tokenize(document: $0.text) }
-            let vectors = try model.encodeDocuments(tokenIds: tokenIds)
+            let vectors = try model.encodeDocuments(tokenIds: tokenIds, parallelism: context.parallelism)
             try context.checkCancelled()
             let upserts = zip(pendingUpserts, vectors).map { pending, vector in
                 DocumentUpsert(id: pending.id, vector: vector, metadata: pending.metadata, text: pending.text)

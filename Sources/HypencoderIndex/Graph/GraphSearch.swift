@@ -1,3 +1,5 @@
+import CoreScheduling
+
 /// Approximate top-k search with a query's q-net over the neighbour graph (the paper's
 /// Section 3.6 traversal, and our variant). Runs on one index snapshot and the graph
 /// published with it, without locks; rows reach the scorer through `BlockScorer`, as in
@@ -19,11 +21,20 @@
 ///
 /// Dead (deleted) nodes are never scored or returned; when one is met its live neighbours
 /// are taken in its place, so tombstones do not cut paths before a repair.
+///
+/// Across cores: each round's documents are scored in pieces of at least
+/// `minimumPieceRows` (a round is a few hundred documents: 4 × degree, or the entry points),
+/// every piece with its own `BlockScorer`; the traversal itself stays on the calling thread.
 struct GraphSearch {
     let snapshot: IndexSnapshot
     let graph: NeighborGraph
     let centroidEntries: [Int32]
     let scorer: DocumentScorer
+    var parallelism: Parallelism = .serial
+
+    /// Fewer rows than this per piece and the scheduler's hand-off and the smaller GEMMs
+    /// cost more than the second core gives back.
+    static let minimumPieceRows = 32
 
     private struct Candidate {
         let score: Float
@@ -57,7 +68,7 @@ struct GraphSearch {
             for slot in sample where entries.count < parameters.entryPoints && !already.contains(slot) { entries.append(slot) }
         }
         for slot in entries { visited.insert(slot) }
-        let blocks = snapshot.blockScorer(scorer)
+        let blocks = (0..<max(1, parallelism.width)).map { _ in snapshot.blockScorer(scorer) }
         var top = TopKHeap(k: k)
         let width = max(1, parameters.ncandidates)
         var rounds = 0
@@ -96,7 +107,7 @@ struct GraphSearch {
                 if beam.count > width { beam.removeLast(beam.count - width) }
             }
         }
-        return (top.ranked(), blocks.documentsScored, rounds)
+        return (top.ranked(), blocks.reduce(0) { $0 + $1.documentsScored }, rounds)
     }
 
     /// Offers a candidate to the heap; true if it entered.
@@ -125,12 +136,16 @@ struct GraphSearch {
         return result
     }
 
-    /// Scores `slots` through the search's one `BlockScorer` (the helper exact search uses
-    /// too), whose buffers serve every round.
-    private func score(_ slots: [Int], with blocks: BlockScorer) -> [Candidate] {
-        var result: [Candidate] = []
-        result.reserveCapacity(slots.count)
-        blocks.score(slots: slots) { position, score in result.append(Candidate(score: score, slot: slots[position])) }
-        return result
+    /// Scores `slots` through the search's `BlockScorer`s (one per piece, the helper exact
+    /// search uses too, whose buffers serve every round), in slot order.
+    private func score(_ slots: [Int], with blocks: [BlockScorer]) -> [Candidate] {
+        let pieces = max(1, min(blocks.count, slots.count / Self.minimumPieceRows))
+        let scores = UnsafeMutableBufferPointer<Float>.allocate(capacity: slots.count)
+        defer { scores.deallocate() }
+        parallelism.forEach(pieces) { piece in
+            let range = (slots.count * piece / pieces)..<(slots.count * (piece + 1) / pieces)
+            blocks[piece].score(slots: Array(slots[range])) { position, score in scores[range.lowerBound + position] = score }
+        }
+        return slots.indices.map { Candidate(score: scores[$0], slot: slots[$0]) }
     }
 }

@@ -43,15 +43,24 @@ struct DenseLayer: Sendable {
     /// `output[r] = input[r]·Wᵀ + b` for `rows` rows; `input` has row stride `inputs`,
     /// `output` has row stride `outputs`.
     func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        guard rows > 0 else { return }
+        apply(input, rows: rows, into: output, columns: 0..<outputs)
+    }
+
+    /// The output columns `columns` only of `apply`: a contiguous block of W's rows, so pieces
+    /// of a few rows (a query's tokens) can split the weights between cores instead of each
+    /// core reading all of them for half the rows.
+    func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        guard rows > 0, !columns.isEmpty else { return }
         weight.withUnsafeBufferPointer { w in
             BLAS.sgemm(
-                transposeA: false, transposeB: true, m: rows, n: outputs, k: inputs,
-                a: input, lda: inputs, b: w.baseAddress!, ldb: inputs,
-                c: output, ldc: outputs)
+                transposeA: false, transposeB: true, m: rows, n: columns.count, k: inputs,
+                a: input, lda: inputs, b: w.baseAddress! + columns.lowerBound * inputs, ldb: inputs,
+                c: output + columns.lowerBound, ldc: outputs)
         }
         bias.withUnsafeBufferPointer { b in
-            BiasAdd.addRows(output, rows: rows, columns: outputs, rowStride: outputs, bias: b.baseAddress!)
+            BiasAdd.addRows(
+                output + columns.lowerBound, rows: rows, columns: columns.count, rowStride: outputs,
+                bias: b.baseAddress! + columns.lowerBound)
         }
     }
 }

@@ -88,7 +88,12 @@ public struct HyperHead: Sendable {
     /// One q-net per sequence of `batch`, from the encoder's packed last hidden states
     /// (`totalTokens × modelDimension`). Each query attends over its own tokens only, which
     /// is what the official code's −∞ on padding columns amounts to.
-    public func generate(states: [Float], batch: TokenBatch) throws -> [QNet] {
+    ///
+    /// With `parallelism`, the key/value projection is split by output columns and the
+    /// generation into (query, parameter, block of 128 generated rows) pieces: every generated
+    /// row is its own attention read-out, and the 768-row weights are where the time goes
+    /// (each is a 768 × 768 · 768 × 768 product).
+    public func generate(states: [Float], batch: TokenBatch, parallelism: Parallelism = .serial) throws -> [QNet] {
         let rows = batch.totalTokens
         guard states.count == rows * modelDimension else {
             throw ModelError.invalidInput(
@@ -96,19 +101,39 @@ public struct HyperHead: Sendable {
         }
         let stride = projections.outputs
         var projected = [Float](repeating: 0, count: rows * stride)
+        let columns = ColumnSlices(columns: stride, width: parallelism.width)
         states.withUnsafeBufferPointer { h in
             projected.withUnsafeMutableBufferPointer { p in
-                projections.apply(h.baseAddress!, rows: rows, into: p.baseAddress!)
-            }
-        }
-        return try (0..<batch.count).map { b in
-            let generated = projected.withUnsafeBufferPointer { p in
-                items.map {
-                    $0.generate(projected: p.baseAddress! + batch.starts[b] * stride, stride: stride, length: batch.lengths[b])
+                parallelism.forEach(columns.count) {
+                    projections.apply(h.baseAddress!, rows: rows, into: p.baseAddress!, columns: columns[$0])
                 }
             }
-            return try assemble(generated)
         }
+        // Every (query, parameter) result, then the pieces that fill them.
+        let outputs = ResultBuffers(counts: (0..<batch.count).map { _ in items.map { $0.rows * $0.width } })
+        defer { outputs.release() }
+        let blockRows = parallelism.width == 1 ? Int.max : 128
+        var pieces: [(query: Int, item: Int, rows: Range<Int>)] = []
+        for b in 0..<batch.count {
+            for (k, item) in items.enumerated() {
+                var start = 0
+                while start < item.rows {
+                    let end = start + min(blockRows, item.rows - start)
+                    pieces.append((b, k, start..<end))
+                    start = end
+                }
+            }
+        }
+        projected.withUnsafeBufferPointer { p in
+            parallelism.forEach(pieces.count) { i in
+                let piece = pieces[i]
+                items[piece.item].generate(
+                    projected: p.baseAddress! + batch.starts[piece.query] * stride, stride: stride,
+                    length: batch.lengths[piece.query], rows: piece.rows,
+                    into: outputs[piece.query, piece.item])
+            }
+        }
+        return try outputs.arrays().map { try assemble($0) }
     }
 
     /// Arranges generated weights and biases into q-net layers.
@@ -141,36 +166,63 @@ struct GeneratedParameter: Sendable {
     /// Base_i, `rows × width`.
     let base: [Float]
 
-    /// `LN(ReLU(softmax(Q·Kᵀ·scale)·V))·Wpᵀ + bp + Base` for one query whose projected tokens
-    /// start at `projected` (row stride `stride`, `length` rows).
-    func generate(projected: UnsafePointer<Float>, stride: Int, length: Int) -> [Float] {
-        var scores = [Float](repeating: 0, count: rows * length)
-        var context = [Float](repeating: 0, count: rows * width)
-        var result = [Float](repeating: 0, count: rows * width)
+    /// Rows `part` of `LN(ReLU(softmax(Q·Kᵀ·scale)·V))·Wpᵀ + bp + Base` for one query whose
+    /// projected tokens start at `projected` (row stride `stride`, `length` rows), written to
+    /// the same rows of `result` (`rows × width`). Each generated row depends only on its own
+    /// query embedding, so any split of the rows gives the same values.
+    func generate(
+        projected: UnsafePointer<Float>, stride: Int, length: Int, rows part: Range<Int>,
+        into result: UnsafeMutablePointer<Float>
+    ) {
+        let count = part.count
+        var scores = [Float](repeating: 0, count: count * length)
+        var context = [Float](repeating: 0, count: count * width)
+        let out = result + part.lowerBound * width
         queries.withUnsafeBufferPointer { q in
             scores.withUnsafeMutableBufferPointer { s in
                 context.withUnsafeMutableBufferPointer { c in
                     BLAS.sgemm(
-                        transposeA: false, transposeB: true, m: rows, n: length, k: width, alpha: scale,
-                        a: q.baseAddress!, lda: width, b: projected + keyOffset, ldb: stride,
+                        transposeA: false, transposeB: true, m: count, n: length, k: width, alpha: scale,
+                        a: q.baseAddress! + part.lowerBound * width, lda: width, b: projected + keyOffset, ldb: stride,
                         c: s.baseAddress!, ldc: length)
-                    for r in 0..<rows { Softmax.apply(s.baseAddress! + r * length, count: length) }
+                    for r in 0..<count { Softmax.apply(s.baseAddress! + r * length, count: length) }
                     BLAS.sgemm(
-                        transposeA: false, transposeB: false, m: rows, n: width, k: length,
+                        transposeA: false, transposeB: false, m: count, n: width, k: length,
                         a: s.baseAddress!, lda: length, b: projected + valueOffset, ldb: stride,
                         c: c.baseAddress!, ldc: width)
-                    for r in 0..<rows {
+                    for r in 0..<count {
                         let row = c.baseAddress! + r * width
                         applyActivation(ReLU.self, row, count: width)
                         LayerNorm.normalize(row, count: width, eps: QNet.layerNormEps)
                     }
-                    result.withUnsafeMutableBufferPointer { out in
-                        projection.apply(c.baseAddress!, rows: rows, into: out.baseAddress!)
-                        base.withUnsafeBufferPointer { VectorAdd.add($0.baseAddress!, to: out.baseAddress!, count: rows * width) }
+                    projection.apply(c.baseAddress!, rows: count, into: out)
+                    base.withUnsafeBufferPointer {
+                        VectorAdd.add($0.baseAddress! + part.lowerBound * width, to: out, count: count * width)
                     }
                 }
             }
         }
-        return result
     }
+}
+
+/// The `[query][parameter]` results as raw buffers, so pieces on several threads can fill
+/// disjoint rows of them (Swift arrays would be copied on write); `arrays()` copies them out.
+private final class ResultBuffers {
+    private let buffers: [[UnsafeMutableBufferPointer<Float>]]
+
+    init(counts: [[Int]]) {
+        buffers = counts.map { row in
+            row.map { count in
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+                buffer.initialize(repeating: 0)
+                return buffer
+            }
+        }
+    }
+
+    subscript(query: Int, item: Int) -> UnsafeMutablePointer<Float> { buffers[query][item].baseAddress! }
+
+    func arrays() -> [[[Float]]] { buffers.map { $0.map { Array($0) } } }
+
+    func release() { for buffer in buffers.joined() { buffer.deallocate() } }
 }

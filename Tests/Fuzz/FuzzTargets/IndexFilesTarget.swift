@@ -168,7 +168,7 @@ enum IndexFilesTarget {
         }
         let scorer = DotScorer()
         do {
-            let exact = try index.search(scorer: scorer, k: 5, method: .exact())
+            let exact = try index.search(scorer: scorer, k: 5, method: .exact)
             FuzzCheck.require(
                 exact.hits.count == min(5, snapshot.count), "exact search found \(exact.hits.count) of \(snapshot.count)")
             _ = try index.search(

@@ -1,3 +1,4 @@
+import CoreScheduling
 import Foundation
 import HypencoderModel
 import XCTest
@@ -199,6 +200,23 @@ final class GraphSearchTests: XCTestCase {
         }
         let first = try runAll(index)
         XCTAssertEqual(try runAll(index), first, "two runs on the same index differ")
+        // Each round's candidates split over three threads: the same traversal (hits, documents
+        // scored, rounds); scores equal up to float rounding, since a round's rows are then
+        // scored by smaller GEMMs, whose sums OpenBLAS may round differently in the last bit.
+        let scheduler = CoreScheduler(threads: 3)
+        defer { scheduler.stop() }
+        let split = try scorers.flatMap { scorer in
+            try [Self.paper, Self.ours].map {
+                try index.approximateSearch(
+                    scorer: scorer, k: Self.k, parameters: $0, parallelism: Parallelism(scheduler: scheduler))
+            }
+        }
+        for (found, serial) in zip(split, first) {
+            XCTAssertEqual(found.hits.map(\.id), serial.hits.map(\.id), "splitting the rounds changed the hits")
+            XCTAssertEqual(found.documentsScored, serial.documentsScored)
+            XCTAssertEqual(found.rounds, serial.rounds)
+            for (a, b) in zip(found.hits, serial.hits) { XCTAssertEqual(a.score, b.score, accuracy: 1e-5 * abs(b.score)) }
+        }
         // Updates since the checkpoint go through the log and the graph; a new checkpoint saves both.
         try index.upsert([DocumentUpsert(id: "extra", vector: shared.documents[0].vector.map { $0 * 1.01 })])
         let second = try runAll(index)
