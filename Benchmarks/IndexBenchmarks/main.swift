@@ -14,6 +14,8 @@
 // component, ≈ 0.8 in norm against ≈ 2 for the vectors).
 // Queries: SciFact train query vectors through the same Q, each turned into a q-net with the
 // same recipe as the tests' `QueryConditionedQNet` (2 hidden layers of width 768).
+// Searches run as the daemon runs them: BLAS one thread per call, each search split over every
+// CPU by a `CoreScheduler` (blocks for exact search, each round's candidates for graph search).
 import Foundation
 import HypencoderIndex
 import HypencoderModel
@@ -49,6 +51,8 @@ let queryCount = Int(argument("--queries", "20")) ?? 20
 let fixture = argument("--fixture", ".build/fixtures/scifact-minilm")
 let directory = argument("--directory", NSTemporaryDirectory() + "hypencoder-index-bench-\(getpid())")
 
+if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
+let parallelism = Parallelism(scheduler: CoreScheduler(threads: CoreScheduler.availableCores()))
 try BLAS.load()
 log("BLAS: \(BLAS.selection?.summary ?? "?")")
 let corpus = try MatrixFile(path: fixture + "/corpus.npy")
@@ -207,7 +211,9 @@ let scorers = try (0..<min(queryCount, queryMatrix.rows)).map { i -> Scorer in
     return Scorer(try qnet(for: rotated, seed: 1000 + UInt64(i), biasNorm: biasNorm))
 }
 var exactHits: [[SearchHit]] = []
-let exactTime = try seconds { for scorer in scorers { exactHits.append(try index.exactSearch(scorer: scorer, k: 10)) } }
+let exactTime = try seconds {
+    for scorer in scorers { exactHits.append(try index.exactSearch(scorer: scorer, k: 10, parallelism: parallelism)) }
+}
 log("exact search: \(String(format: "%.1f", 1000 * exactTime / Double(scorers.count))) ms/query over \(index.count) documents")
 
 let sized = ApproximateSearchParameters.defaults(forDocuments: index.count)
@@ -236,7 +242,8 @@ for (name, parameters) in settings {
     var perQuery: [Double] = []
     let time = try seconds {
         for (i, scorer) in scorers.enumerated() {
-            let result = try index.approximateSearch(scorer: scorer, k: 10, parameters: parameters)
+            let result = try index.approximateSearch(
+                scorer: scorer, k: 10, parameters: parameters, parallelism: parallelism)
             let found = Set(result.hits.map(\.id))
             let r = Double(exactHits[i].filter { found.contains($0.id) }.count) / Double(max(1, exactHits[i].count))
             recallSum += r

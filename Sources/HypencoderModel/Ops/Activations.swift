@@ -32,10 +32,13 @@ enum LeakyReLU: ActivationFunction {
 }
 
 /// The exact GELU, `0.5·x·(1 + erf(x/√2))`, as BERT's "gelu" and PyTorch's `nn.GELU()`
-/// compute it (not the tanh approximation).
+/// define it (not the tanh approximation), computed as `0.5·x·(2 − erfc(x/√2))` for x ≥ 0 and
+/// `0.5·x·erfc(|x|/√2)` below, with `VectorMath`'s erfc so the pass vectorises. The second form
+/// also keeps its precision for very negative x, where `1 + erf` cancels.
 enum GELU: ActivationFunction {
     @inline(__always) static func apply(_ x: Float) -> Float {
-        0.5 * x * (1 + erff(x * Float(0.7071067811865476)))
+        let tail = VectorMath.erfcNonNegative(abs(x) * 0.707_106_781_186_547_6)
+        return 0.5 * x * (x >= 0 ? 2 - tail : tail)
     }
 }
 

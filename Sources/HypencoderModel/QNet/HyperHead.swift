@@ -90,7 +90,7 @@ public struct HyperHead: Sendable {
     /// is what the official code's −∞ on padding columns amounts to.
     ///
     /// With `parallelism`, the key/value projection is split by output columns and the
-    /// generation into (query, parameter, block of 128 generated rows) pieces: every generated
+    /// generation into (query, parameter, block of generated rows) pieces: every generated
     /// row is its own attention read-out, and the 768-row weights are where the time goes
     /// (each is a 768 × 768 · 768 × 768 product).
     public func generate(states: [Float], batch: TokenBatch, parallelism: Parallelism = .serial) throws -> [QNet] {
@@ -112,10 +112,14 @@ public struct HyperHead: Sendable {
         // Every (query, parameter) result, then the pieces that fill them.
         let outputs = ResultBuffers(counts: (0..<batch.count).map { _ in items.map { $0.rows * $0.width } })
         defer { outputs.release() }
-        let blockRows = parallelism.width == 1 ? Int.max : 128
         var pieces: [(query: Int, item: Int, rows: Range<Int>)] = []
         for b in 0..<batch.count {
             for (k, item) in items.enumerated() {
+                // One block per thread, at least 64 rows: each block packs Wp again for its
+                // GEMM, so smaller blocks would cost memory traffic, not balance.
+                let blockRows =
+                    parallelism.width == 1
+                    ? item.rows : max(64, (item.rows + parallelism.width - 1) / parallelism.width)
                 var start = 0
                 while start < item.rows {
                     let end = start + min(blockRows, item.rows - start)
