@@ -44,6 +44,13 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// The nearest-rank percentile (`fraction` in 0...1) of `values`.
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
+}
+
 /// `--scifact`: the real 5183 SciFact vectors as they are (384-d), for tuning search settings.
 let scifactOnly = CommandLine.arguments.contains("--scifact")
 var documents = Int(argument("--documents", "100000")) ?? 100_000
@@ -240,10 +247,16 @@ for (name, parameters) in settings {
     var recallSum = 0.0
     var scored = 0
     var perQuery: [Double] = []
+    var latencies: [Double] = []
     let time = try seconds {
         for (i, scorer) in scorers.enumerated() {
-            let result = try index.approximateSearch(
-                scorer: scorer, k: 10, parameters: parameters, parallelism: parallelism)
+            var searched: ApproximateSearchResult?
+            latencies.append(
+                try seconds {
+                    searched = try index.approximateSearch(
+                        scorer: scorer, k: 10, parameters: parameters, parallelism: parallelism)
+                })
+            guard let result = searched else { continue }
             let found = Set(result.hits.map(\.id))
             let r = Double(exactHits[i].filter { found.contains($0.id) }.count) / Double(max(1, exactHits[i].count))
             recallSum += r
@@ -258,7 +271,7 @@ for (name, parameters) in settings {
     }
     let meanScored = Double(scored) / Double(scorers.count)
     log(
-        "\(name): recall@10 \(String(format: "%.3f", recallSum / Double(scorers.count))), scored \(String(format: "%.0f", meanScored)) (\(String(format: "%.2f", 100 * meanScored / Double(index.count)))%), \(String(format: "%.1f", 1000 * time / Double(scorers.count))) ms/query"
+        "\(name): recall@10 \(String(format: "%.3f", recallSum / Double(scorers.count))), scored \(String(format: "%.0f", meanScored)) (\(String(format: "%.2f", 100 * meanScored / Double(index.count)))%), \(String(format: "%.1f", 1000 * time / Double(scorers.count))) ms/query, p50 \(String(format: "%.1f", 1000 * percentile(latencies, 0.5))) ms, p99 \(String(format: "%.1f", 1000 * percentile(latencies, 0.99))) ms"
     )
 }
 if !reuse {

@@ -129,6 +129,7 @@ let queryLatency = try median(repeats: quick ? 5 : 21) {
     _ = try model.encodeQueries(tokenIds: [query], parallelism: parallelism)
 }
 print("  query (16 tokens, \(model.config.hiddenLayers)-layer hyperhead): median \(format(queryLatency * 1000)) ms")
+if arguments.contains("--query-only") { exit(0) }  // for profiling the query path alone
 let batch = (0..<32).map { _ in randomIds(200) }
 let documentLatency = try median(repeats: quick ? 2 : 5) {
     _ = try model.encodeDocuments(tokenIds: batch, parallelism: parallelism)

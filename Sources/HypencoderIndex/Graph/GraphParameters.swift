@@ -71,15 +71,17 @@ public struct ApproximateSearchParameters: Sendable, Equatable {
     /// Our mode with a beam sized for a corpus of `documents` (what the daemon uses when a
     /// search gives no `params`). A fixed beam loses recall as the corpus grows: (32, 40, 400)
     /// reached recall@10 0.96 on SciFact (5k) but 0.82 at 100k (BENCHMARKS.md). So the beam
-    /// `ncandidates` grows as 160 · (N / 100k)^0.9 (at least 40): 160 at 100k, ≈ 1,270 at 1M,
-    /// the sizes where recall@10 ≥ 0.95 and ≥ 0.9 were measured; entry points are a quarter
-    /// of the beam (32–512) and `maxIter` 8 beams (at least 400), which the beam's own stopping
-    /// rule reaches first in practice.
+    /// `ncandidates` grows as 160 · (N / 100k)^0.9: 160 at 100k, ≈ 1,270 at 1M, the sizes where
+    /// recall@10 0.96 and 0.94 were measured. Below about 78k documents it stays at 128, because
+    /// a smaller beam fell under 0.95 (40 gave 0.935 at 10k, 86 gave 0.92 at 50k) while scoring
+    /// a small collection costs little anyway. Entry points are a quarter of the beam (32–512)
+    /// and `maxIter` 8 beams, which the beam's own stopping rule reaches first in practice. The
+    /// beam stops at 10,000 (about 9.9M documents), the most a request may ask for.
     public static func defaults(forDocuments documents: Int) -> ApproximateSearchParameters {
         let scale = pow(Double(max(1, documents)) / 100_000, 0.9)
-        let beam = max(40, Int((160 * scale).rounded()))
+        let beam = min(10_000, max(128, Int((160 * scale).rounded())))
         return ApproximateSearchParameters(
-            mode: .improved, entryPoints: min(512, max(32, beam / 4)), ncandidates: beam, maxIter: max(400, 8 * beam))
+            mode: .improved, entryPoints: min(512, max(32, beam / 4)), ncandidates: beam, maxIter: 8 * beam)
     }
 
     /// The paper's "Efficient 1" setting.

@@ -160,6 +160,26 @@ final class GraphSearchTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(paper.recall, 0.9)
     }
 
+    /// What `search` with `mode: "approximate"` and no `params` uses: recall@10 ≥ 0.95 on this
+    /// collection while scoring well under the whole of it, and a beam that grows with the
+    /// collection as the schema and DESIGN.md §3.2 state.
+    func testDefaultsForTheCollectionSizeReachTheirRecall() throws {
+        let shared = try Self.shared()
+        let (index, _) = try openCopy(shared)
+        let defaults = ApproximateSearchParameters.defaults(forDocuments: index.count)
+        let measured = try measure(index, shared, defaults)
+        print("graph recall@10 SciFact with the defaults \(defaults): \(measured.recall) at \(measured.scored) scored")
+        XCTAssertGreaterThanOrEqual(measured.recall, 0.95)
+        XCTAssertLessThanOrEqual(measured.scored, 0.5 * Double(index.count))
+
+        let sizes = [1, 10_000, 78_000, 100_000, 1_000_000, 10_000_000]
+        let beams = sizes.map { ApproximateSearchParameters.defaults(forDocuments: $0) }
+        XCTAssertEqual(beams.map(\.ncandidates), [128, 128, 128, 160, 1271, 10000])
+        XCTAssertEqual(beams.map(\.entryPoints), [32, 32, 32, 40, 317, 512])
+        XCTAssertEqual(beams.map(\.maxIter), beams.map { 8 * $0.ncandidates })
+        XCTAssertTrue(beams.allSatisfy { $0.mode == .improved })
+    }
+
     func testRecallHoldsAfterDeletingThirtyPercentAndReaddingHalf() throws {
         let shared = try Self.shared()
         let (index, _) = try openCopy(shared)
