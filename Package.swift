@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
 //   hypencoderd → HypencoderDaemon → CoreScheduling, HypencoderRPC, HypencoderIndex, HypencoderModel, HypencoderWorkspace, CommandLineOptions
-//   HypencoderModel → CBLAS, CoreScheduling, HypencoderWeights, HypencoderTokenizer, SeededRandom
+//   HypencoderModel → CBLAS, CVectorKernels, CoreScheduling, HypencoderWeights, HypencoderTokenizer, SeededRandom
 //   HypencoderWeights → TensorFiles
 //   HypencoderIndex → CoreScheduling, SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
 //   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
@@ -37,6 +37,14 @@ let package = Package(
             path: "Sources/CBLAS",
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        // The one C kernel: GELU and softmax exponentials compiled for SSE2 and for AVX2 and
+        // chosen at run time, which a Swift module (one target CPU) cannot do. Optimised in
+        // debug builds too (the tests encode real text), never contracted into FMAs.
+        .target(
+            name: "CVectorKernels",
+            path: "Sources/CVectorKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]
+        ),
         .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
         .systemLibrary(name: "CUV", path: "Sources/CUV"),
 
@@ -68,7 +76,9 @@ let package = Package(
         ),
         .target(
             name: "HypencoderModel",
-            dependencies: ["CBLAS", "CoreScheduling", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom"],
+            dependencies: [
+                "CBLAS", "CVectorKernels", "CoreScheduling", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom",
+            ],
             swiftSettings: numericSettings
         ),
         .target(
@@ -152,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HypencoderModelTests",
-            dependencies: ["HypencoderModel"]
+            dependencies: ["HypencoderModel", "CVectorKernels"]
         ),
         .testTarget(
             name: "TensorFilesTests",

@@ -19,7 +19,9 @@ extension ModelAndIndex {
                 throw DaemonError.startup("cannot load the model from \(directory) (\(configuration.modelOrigin)): \(error)")
             }
             if let model {
-                log.info("BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call")
+                log.info(
+                    "BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call; GELU and softmax loops: \(VectorKernels.path)"
+                )
                 if blasThreads > 1 {
                     log.warn(
                         "OPENBLAS_NUM_THREADS=\(blasThreads): each of a request's pieces threads its BLAS calls too; expect more threads than cores"

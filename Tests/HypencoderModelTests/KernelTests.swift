@@ -1,3 +1,4 @@
+import CVectorKernels
 import XCTest
 
 @testable import HypencoderModel
@@ -79,6 +80,28 @@ final class KernelTests: XCTestCase {
             let exact = 0.5 * Double(x) * Foundation.erfc(-Double(x) / 2.0.squareRoot())
             XCTAssertEqual(Double(GELU.apply(x)), exact, accuracy: 1e-8 + 2e-6 * abs(exact), "GELU(\(x))")
         }
+    }
+
+    /// The C kernels' baseline and AVX2 loops and the Swift per-element functions compute the
+    /// same bits, so results do not depend on which path this CPU (or
+    /// `HYPENCODER_VECTOR_KERNELS`) picks.
+    func testVectorKernelsGiveTheSameBitsOnEveryPath() {
+        let inputs = (0...200_000).map { Float(-100 + Double($0) * 0.001) } + [0, -0.0, 1e-30, -1e-30, 88.5, -87.5]
+        let paths: [Int32] = hc_cpu_has_avx2() != 0 ? [0, 1] : [0]
+        for avx2 in paths {
+            var gelu = inputs
+            hc_gelu_on_path(&gelu, gelu.count, avx2)
+            var exps = inputs
+            hc_exp_shifted_on_path(&exps, exps.count, 1.5, avx2)
+            for (i, x) in inputs.enumerated() {
+                XCTAssertEqual(gelu[i].bitPattern, GELU.apply(x).bitPattern, "GELU(\(x)) on path avx2=\(avx2)")
+                XCTAssertEqual(exps[i].bitPattern, VectorMath.exp(x - 1.5).bitPattern, "exp(\(x) − 1.5) on path avx2=\(avx2)")
+                if gelu[i].bitPattern != GELU.apply(x).bitPattern || exps[i].bitPattern != VectorMath.exp(x - 1.5).bitPattern {
+                    return
+                }
+            }
+        }
+        print("vector kernels on this CPU: \(VectorKernels.path); paths compared: \(paths)")
     }
 
     func testSoftmaxMatchesDoubleLoop() {

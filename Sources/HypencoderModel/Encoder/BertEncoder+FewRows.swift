@@ -34,7 +34,7 @@ extension BertEncoder {
             let range = columns[piece]
             inner.apply(buffers.attended, rows: rows, into: buffers.intermediate, columns: range)
             for r in 0..<rows {
-                applyActivation(GELU.self, buffers.intermediate + r * inner.outputs + range.lowerBound, count: range.count)
+                VectorKernels.gelu(buffers.intermediate + r * inner.outputs + range.lowerBound, count: range.count)
             }
         }
         project(layer.output, buffers.intermediate, into: state)

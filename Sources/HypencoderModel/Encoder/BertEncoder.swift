@@ -146,7 +146,7 @@ public struct BertEncoder: Sendable {
         VectorAdd.add(input, to: attended, count: n * d)
         layer.attentionNorm.normalizeRows(attended, rows: n, width: d, eps: eps)
         layer.intermediate.apply(attended, rows: n, into: intermediate)
-        applyActivation(GELU.self, intermediate, count: n * config.intermediateSize)
+        VectorKernels.gelu(intermediate, count: n * config.intermediateSize)
         layer.output.apply(intermediate, rows: n, into: input)
         VectorAdd.add(attended, to: input, count: n * d)
         layer.outputNorm.normalizeRows(input, rows: n, width: d, eps: eps)

@@ -59,7 +59,7 @@ extension QNetActivation {
         case .relu: applyActivation(ReLU.self, values, count: count)
         case .tanh: applyActivation(Tanh.self, values, count: count)
         case .sigmoid: applyActivation(Sigmoid.self, values, count: count)
-        case .gelu: applyActivation(GELU.self, values, count: count)
+        case .gelu: VectorKernels.gelu(values, count: count)
         case .leakyRelu: applyActivation(LeakyReLU.self, values, count: count)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Row softmax, `exp(x − max) / Σ exp(x − max)` in float32 as PyTorch computes it, with
-/// `VectorMath.exp`.
+/// `VectorMath.exp` (run by `VectorKernels`).
 ///
 /// The maximum and the sum run over eight lanes at a time and fold the lanes at the end.
 /// Written as one scalar loop each, they were a chain of dependent operations (the sum one
@@ -27,7 +27,7 @@ enum Softmax {
         }
         var maximum = maxima.max()
         for j in whole..<count where scores[j] > maximum { maximum = scores[j] }
-        for j in 0..<count { scores[j] = VectorMath.exp(scores[j] - maximum) }
+        VectorKernels.expShifted(scores, count: count, shift: maximum)
         var sums = SIMD8<Float>(repeating: 0)
         for j in stride(from: 0, to: whole, by: lanes) {
             sums += raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)

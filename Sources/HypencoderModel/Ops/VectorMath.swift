@@ -15,6 +15,10 @@
 /// than 87 below its row's maximum becomes about 1.6e−38 instead of 0, which changes no sum.
 /// `erfc` is the Chebyshev fit of Numerical Recipes (§6.2, `erfcc`), fractional error below
 /// 1.2e−7 in exact arithmetic and a few float ulps as evaluated here.
+///
+/// The bulk passes (the encoder's GELU, softmax rows) run the same arithmetic in C
+/// (`VectorKernels`), which can also use AVX2; these stay for the per-element uses (the
+/// q-net's fused pass) and as the reference the C loops are tested against, bit for bit.
 enum VectorMath {
     @inline(__always) static func exp(_ value: Float) -> Float {
         let x = Swift.min(Swift.max(value, -87), 88)
