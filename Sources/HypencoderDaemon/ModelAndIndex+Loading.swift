@@ -22,6 +22,7 @@ extension ModelAndIndex {
                 log.info(
                     "BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call; GELU and softmax loops: \(VectorKernels.path)"
                 )
+                if let ignored = VectorKernels.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
                 if blasThreads > 1 {
                     log.warn(
                         "OPENBLAS_NUM_THREADS=\(blasThreads): each of a request's pieces threads its BLAS calls too; expect more threads than cores"

@@ -23,6 +23,7 @@ let overview = OptionTable(
                 ("OPENBLAS_CORETYPE", "force an OpenBLAS kernel (default: chosen for this CPU)"),
                 ("HYPENCODER_BLAS_SELECT", "\"off\" leaves the kernel choice to OpenBLAS"),
                 ("HYPENCODER_OPENBLAS", "path or soname of the OpenBLAS library to load"),
+                ("HYPENCODER_VECTOR_KERNELS", "\"baseline\" runs the GELU and softmax loops without AVX2"),
             ]),
         HelpSection("Exit status", rows: [("0", "ok"), ("1", "model or input error"), ("64", "usage error")]),
     ])

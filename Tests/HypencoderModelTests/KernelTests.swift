@@ -93,15 +93,25 @@ final class KernelTests: XCTestCase {
             hc_gelu_on_path(&gelu, gelu.count, avx2)
             var exps = inputs
             hc_exp_shifted_on_path(&exps, exps.count, 1.5, avx2)
-            for (i, x) in inputs.enumerated() {
-                XCTAssertEqual(gelu[i].bitPattern, GELU.apply(x).bitPattern, "GELU(\(x)) on path avx2=\(avx2)")
-                XCTAssertEqual(exps[i].bitPattern, VectorMath.exp(x - 1.5).bitPattern, "exp(\(x) − 1.5) on path avx2=\(avx2)")
-                if gelu[i].bitPattern != GELU.apply(x).bitPattern || exps[i].bitPattern != VectorMath.exp(x - 1.5).bitPattern {
-                    return
-                }
-            }
+            // The first difference is reported, not 200,000 of them.
+            let firstGELU = inputs.indices.first { gelu[$0].bitPattern != GELU.apply(inputs[$0]).bitPattern }
+            let firstExp = inputs.indices.first { exps[$0].bitPattern != VectorMath.exp(inputs[$0] - 1.5).bitPattern }
+            XCTAssertNil(firstGELU.map { inputs[$0] }, "GELU differs from the Swift function at this x, path avx2=\(avx2)")
+            XCTAssertNil(firstExp.map { inputs[$0] }, "exp(x − 1.5) differs from the Swift function at this x, path avx2=\(avx2)")
         }
         print("vector kernels on this CPU: \(VectorKernels.path); paths compared: \(paths)")
+    }
+
+    /// An unknown value of the variable is named with the one value it takes (the daemon logs
+    /// it); unset and "baseline" are not complaints.
+    func testVectorKernelsSettingNamesTheValueItTakes() {
+        XCTAssertNil(VectorKernels.ignoredSetting(in: [:]))
+        XCTAssertNil(VectorKernels.ignoredSetting(in: ["HYPENCODER_VECTOR_KERNELS": "baseline"]))
+        let message = VectorKernels.ignoredSetting(in: ["HYPENCODER_VECTOR_KERNELS": "avx512"])
+        XCTAssertEqual(
+            message,
+            "HYPENCODER_VECTOR_KERNELS=\"avx512\" is ignored: the only value it takes is \"baseline\"; running \(VectorKernels.path)"
+        )
     }
 
     func testSoftmaxMatchesDoubleLoop() {

@@ -20,4 +20,15 @@ public enum VectorKernels {
 
     /// "AVX2" or "SSE2 (baseline)": which loops this process runs.
     public static var path: String { hc_vector_kernels_avx2() != 0 ? "AVX2" : "SSE2 (baseline)" }
+
+    /// The environment variable that forces the baseline, and the one value it takes.
+    public static let environmentVariable = "HYPENCODER_VECTOR_KERNELS"
+
+    /// Why `environment`'s `HYPENCODER_VECTOR_KERNELS` is ignored, or nil when it is unset or
+    /// "baseline". Any other value leaves the choice to the CPU (the C side cannot fail), so
+    /// the daemon logs this rather than let a typo pass silently.
+    public static func ignoredSetting(in environment: [String: String]) -> String? {
+        guard let value = environment[environmentVariable], value != "baseline" else { return nil }
+        return "\(environmentVariable)=\"\(value)\" is ignored: the only value it takes is \"baseline\"; running \(path)"
+    }
 }
