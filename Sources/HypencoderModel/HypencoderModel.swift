@@ -59,7 +59,8 @@ public final class HypencoderModel: @unchecked Sendable {
                 config: config.bert, weights: checkpoint.documentBert, namePrefix: "passage_encoder.transformer.")
         hyperHead = try HyperHead(
             dimensions: config.vectorDimensions, modelDimension: config.bert.hiddenSize,
-            activation: config.activation, residualOnLast: config.doResidualOnLast, weights: checkpoint.hyperhead)
+            activation: config.activation, residualOnLast: config.doResidualOnLast,
+            linearLastWeight: config.linearLastWeight, weights: checkpoint.hyperhead)
     }
 
     /// `[CLS] … [SEP]` ids of a query, truncated to `config.queryMaxLength`.

@@ -54,6 +54,10 @@ public struct HypencoderConfig: Sendable, Equatable {
     public var vectorDimensions: [Int]
     public var activation: QNetActivation
     public var doResidualOnLast: Bool
+    /// Our extension `converter_kwargs.linear_last_weight` (default false, the official
+    /// arithmetic): the final q-net weight is generated without ReLU and LayerNorm, so a head
+    /// can pass the query's mean embedding through unchanged and start as its bi-encoder.
+    public var linearLastWeight: Bool
     public var pooling: Pooling
     public var sharedEncoder: Bool
     public var bert: BertConfig
@@ -65,12 +69,13 @@ public struct HypencoderConfig: Sendable, Equatable {
 
     public init(
         vectorDimensions: [Int], activation: QNetActivation = .relu, doResidualOnLast: Bool = false,
-        pooling: Pooling = .cls, sharedEncoder: Bool = true, bert: BertConfig = .bertBaseUncased,
+        linearLastWeight: Bool = false, pooling: Pooling = .cls, sharedEncoder: Bool = true, bert: BertConfig = .bertBaseUncased,
         queryMaxLength: Int = 64, documentMaxLength: Int = 512
     ) {
         self.vectorDimensions = vectorDimensions
         self.activation = activation
         self.doResidualOnLast = doResidualOnLast
+        self.linearLastWeight = linearLastWeight
         self.pooling = pooling
         self.sharedEncoder = sharedEncoder
         self.bert = bert

@@ -44,6 +44,7 @@ struct InfoCommand {
             ("vectorDimensions", config.vectorDimensions),
             ("activation", config.activation.rawValue),
             ("doResidualOnLast", config.doResidualOnLast),
+            ("linearLastWeight", config.linearLastWeight),
             ("pooling", config.pooling.rawValue),
             ("sharedEncoder", config.sharedEncoder),
             ("queryMaxLength", config.queryMaxLength),

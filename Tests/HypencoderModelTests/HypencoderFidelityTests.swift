@@ -19,6 +19,9 @@ final class HypencoderFidelityTests: XCTestCase {
     func testSmall4SafetensorsF16() throws { try check("small4-safetensors") }
     func testSmall6Bin() throws { try check("small6-bin") }
     func testSmall6SafetensorsBF16() throws { try check("small6-safetensors") }
+    /// One hidden layer wider than the encoder and the `linear_last_weight` extension.
+    func testWide1Bin() throws { try check("wide1-bin") }
+    func testWide1Safetensors() throws { try check("wide1-safetensors") }
     // bert-base in a debug build is slow: each base6 variant runs one of the two passes
     // (they hold the same values, so together they cover both).
     func testBase6Bin() throws { try check("base6-bin", batched: true, single: false, textPath: false) }

@@ -38,6 +38,42 @@ final class HyperHeadTests: XCTestCase {
         for i in 0..<6 { XCTAssertEqual(Double(qnet.output[i]), weights[3][0][i], accuracy: 1e-4) }
     }
 
+    /// A hidden layer wider than the encoder (8 → 16, no residual), as `[384, 768, 1]` heads have,
+    /// with the official last weight and with `linear_last_weight`.
+    func testWideHiddenLayerAndLinearLastWeightMatchNaiveHyperhead() throws {
+        try BLAS.load()
+        let wide = [8, 16, 1]
+        for linearLastWeight in [false, true] {
+            var random = RandomWeights(seed: 15)
+            let tensors = random.hyperhead(dimensions: wide, model: width)
+            let head = try HyperHead(
+                dimensions: wide, modelDimension: width, activation: .relu, residualOnLast: false,
+                linearLastWeight: linearLastWeight, weights: tensors)
+            let length = 4
+            let states = randomStates(length, seed: 5)
+            let qnet = try head.generate(
+                states: states, batch: TokenBatch(sequences: [[Int32](repeating: 1, count: length)]))[0]
+            let (weights, biases) = Naive.hyperhead(
+                Naive.matrix(states, rows: length, columns: width), dimensions: wide, linearLastWeight: linearLastWeight,
+                weights: tensors)
+            XCTAssertEqual(qnet.layers.map(\.outputs), [16])
+            let layer = qnet.layers[0]
+            for o in 0..<16 {
+                for i in 0..<8 {
+                    XCTAssertEqual(Double(layer.weight[o * 8 + i]), weights[0][o][i], accuracy: 1e-4, "W0[\(o),\(i)]")
+                }
+                XCTAssertEqual(Double(layer.bias[o]), biases[0][o], accuracy: 1e-4, "b0[\(o)]")
+                XCTAssertEqual(Double(qnet.output[o]), weights[1][0][o], accuracy: 1e-4, "w1[\(o)] linear=\(linearLastWeight)")
+            }
+            // Without ReLU and LN the last weight keeps negative entries and a mean the official one lacks.
+            if linearLastWeight {
+                let official = Naive.hyperhead(
+                    Naive.matrix(states, rows: length, columns: width), dimensions: wide, weights: tensors)
+                XCTAssertNotEqual(official.weights[1][0], weights[1][0])
+            }
+        }
+    }
+
     func testBatchedQueriesGiveTheSameQNetsAsOneByOne() throws {
         try BLAS.load()
         var random = RandomWeights(seed: 12)

@@ -131,10 +131,10 @@ enum Naive {
         return h
     }
 
-    /// One generated parameter: LN(ReLU(softmax(Q·Kᵀ/√rows)·V))·Wpᵀ + bp + Base.
+    /// One generated parameter: LN(ReLU(softmax(Q·Kᵀ/√rows)·V))·Wpᵀ + bp + Base (no LN(ReLU(·)) when `linear`).
     static func generated(
         _ h: Matrix, rows: Int, width: Int, query: String, projection: Int, hyper: String, base: String,
-        weights t: [String: Tensor]
+        linear isLinear: Bool = false, weights t: [String: Tensor]
     ) -> Matrix {
         let keys = linear(
             h, t["key_projections.\(projection).weight"]!.values, t["key_projections.\(projection).bias"]!.values, outputs: width)
@@ -143,19 +143,21 @@ enum Naive {
             outputs: width)
         let q = matrix(t[query]!.values, rows: rows, columns: width)
         let context = attention(q, keys, values, scale: 1 / Double(rows).squareRoot())
-        let normalized = context.map { layerNorm($0.map { max(0, $0) }, eps: 1e-5) }
+        let normalized = isLinear ? context : context.map { layerNorm($0.map { max(0, $0) }, eps: 1e-5) }
         let projected = linear(normalized, t[hyper + ".weight"]!.values, t[hyper + ".bias"]!.values, outputs: width)
         return add(projected, matrix(t[base]!.values, rows: rows, columns: width))
     }
 
     /// The hyperhead for ONE query's states (no padding): weights W_0…W_n (r×w) and biases b_0…b_{n−1}.
-    static func hyperhead(_ h: Matrix, dimensions: [Int], weights t: [String: Tensor]) -> (weights: [Matrix], biases: [[Double]])
+    static func hyperhead(_ h: Matrix, dimensions: [Int], linearLastWeight: Bool = false, weights t: [String: Tensor])
+        -> (weights: [Matrix], biases: [[Double]])
     {
         let n = dimensions.count - 2
         let weights = (0...n).map { i in
             generated(
                 h, rows: dimensions[i + 1], width: dimensions[i], query: "weight_query_embeddings.\(i)", projection: i,
-                hyper: "weight_hyper_projection.\(i)", base: "hyper_base_matrices.\(i)", weights: t)
+                hyper: "weight_hyper_projection.\(i)", base: "hyper_base_matrices.\(i)",
+                linear: linearLastWeight && i == n, weights: t)
         }
         let biases = (0..<n).map { i in
             generated(

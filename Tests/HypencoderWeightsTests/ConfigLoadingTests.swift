@@ -71,6 +71,23 @@ final class ConfigLoadingTests: XCTestCase {
         XCTAssertEqual(config.documentMaxLength, 256)
     }
 
+    /// `linear_last_weight` is our extension: off unless set, a bool, and part of the fingerprint
+    /// only when on (official models keep their fingerprints).
+    func testLinearLastWeightExtension() throws {
+        XCTAssertFalse(try HypencoderConfig.load(directory: try directory(config: official())).linearLastWeight)
+        let wide = official(["vector_dimensions": [768, 1536, 1], "linear_last_weight": true])
+        let config = try HypencoderConfig.load(directory: try directory(config: wide))
+        XCTAssertTrue(config.linearLastWeight)
+        XCTAssertEqual(config.vectorDimensions, [768, 1536, 1])
+        try assertConfigError(key: converterPath + "linear_last_weight", official(["linear_last_weight": "yes"]))
+        var official = config
+        official.linearLastWeight = false
+        let tensors = ["x": Tensor(shape: [1], values: [1])]
+        XCTAssertNotEqual(
+            ModelFingerprint.compute(config: config, queryBert: tensors, documentBert: tensors, hyperhead: [:]),
+            ModelFingerprint.compute(config: official, queryBert: tensors, documentBert: tensors, hyperhead: [:]))
+    }
+
     func testBadTypesNameTheKeyPath() throws {
         try assertConfigError(key: converterPath + "vector_dimensions", official(["vector_dimensions": "768"]))
         try assertConfigError(key: converterPath + "vector_dimensions", official(["vector_dimensions": [768, 768, true]]))

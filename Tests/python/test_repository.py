@@ -95,8 +95,10 @@ def test_the_non_commercial_collection_says_so_and_the_quick_start_does_not_use_
 
 def test_licences_are_stated_where_they_apply_and_summarised_in_the_readme():
     assert "MIT License" in (REPOSITORY / "LICENSE").read_text(encoding="utf-8")
-    card = (REPOSITORY / "Models" / "hypencoder-minilm" / "README.md").read_text(encoding="utf-8")
-    assert "non-commercial" in card.lower() and "CC BY-NC 2.0" in card
+    science = (REPOSITORY / "Models" / "hypencoder-minilm-scifact" / "README.md").read_text(encoding="utf-8")
+    assert "non-commercial" in science.lower() and "CC BY-NC 2.0" in science
+    general = (REPOSITORY / "Models" / "hypencoder-minilm-general" / "README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in general and "Apache-2.0" in general
     readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Licences", 1)[1]
     for needle in ("LICENSE", "non-commercial", "CC BY-SA 4.0", "CC BY-NC 2.0", "Data/README.md"):

@@ -5,8 +5,9 @@
                 [--data Data] [--out .build/eval] [--systems a,b,...] [--collections x,y,...]
 
 Collections: scifact-dev (the held-out 20% of SciFact train claims, Tools/train/beir_data.py,
-ranked against the whole SciFact corpus), cranfield and cisi (qrels/test.tsv; never used in
-training). Systems: see systems.py. Writes <out>/results.json and <out>/results.md (the table
+ranked against the whole SciFact corpus), scifact-all (all 807 claims), squad-heldout (SQuAD dev
+questions on the general head's held-out articles), and any folder with qrels/test.tsv such as
+cranfield, cisi and squad-dev (see `load`). Systems: see systems.py. Writes <out>/results.json and <out>/results.md (the table
 in the model card) and the runs as <out>/<collection>/<system>.run (TREC format).
 Checks that the Swift engine and the PyTorch reference agree on nDCG@10 to 1e-3 on every
 collection; exits 1 if they do not.
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "train"))
 sys.path.insert(0, HERE)
 import systems  # noqa: E402
 from beir_data import is_dev_query, load_collection  # noqa: E402
+from train_general import article_of, is_dev_article  # noqa: E402
 
 MEASURES = [nDCG @ 10, AP, R @ 100]
 DEPTH = 1000
@@ -36,15 +38,30 @@ ALL_SYSTEMS = ["hypencoder-swift", "hypencoder-torch", "minilm", "bm25"]
 ALL_COLLECTIONS = ["scifact-dev", "cranfield", "cisi"]
 
 
+def keep_queries(collection, keep) -> None:
+    """Restricts `collection` to the queries for which keep(query id) holds."""
+    rows = [i for i, q in enumerate(collection.query_ids) if keep(q)]
+    collection.query_ids = [collection.query_ids[i] for i in rows]
+    collection.query_texts = [collection.query_texts[i] for i in rows]
+    collection.qrels = {q: collection.qrels[q] for q in collection.query_ids}
+
+
 def load(name: str, data: str, out: str):
-    """The collection, its qrels restricted to the evaluated queries, and a qrels TSV for `rank`."""
-    if name == "scifact-dev":
-        collection = load_collection(os.path.join(data, "scifact"), "train")
-        keep = [i for i, q in enumerate(collection.query_ids) if is_dev_query(q)]
-        collection.query_ids = [collection.query_ids[i] for i in keep]
-        collection.query_texts = [collection.query_texts[i] for i in keep]
-        collection.qrels = {q: collection.qrels[q] for q in collection.query_ids}
+    """The collection, its qrels restricted to the evaluated queries, and a qrels TSV for `rank`.
+
+    scifact-dev: the SciFact head's 157 held-out claims; scifact-all: all 807 SciFact training
+    claims (the general head never saw SciFact); squad-heldout: the SQuAD dev questions on the
+    articles the general head's training held out (train_general.is_dev_article), ranked against
+    every paragraph; anything else: a folder under --data with qrels/test.tsv."""
+    if name in ("scifact-dev", "scifact-all"):
         directory = os.path.join(data, "scifact")
+        collection = load_collection(directory, "train")
+        if name == "scifact-dev":
+            keep_queries(collection, is_dev_query)
+    elif name == "squad-heldout":
+        directory = os.path.join(data, "squad-dev")
+        collection = load_collection(directory, "test")
+        keep_queries(collection, lambda q: all(is_dev_article(article_of(d)) for d in collection.qrels[q]))
     else:
         directory = os.path.join(data, name)
         collection = load_collection(directory, "test")

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Writes Models/hypencoder-minilm/dev-check.json, the retrieval fixture of
+"""Writes a head's dev-check.json, the retrieval fixture of
 Tests/HypencoderModelTests/DefaultModelTests.swift.
 
-    make_dev_check.py --model .build/models/hypencoder-default [--data Data/scifact]
+    make_dev_check.py --model .build/models/hypencoder-default --collection squad-dev \
+                      --document-vectors .build/train/collections/squad-dev/doc_vectors.npy \
+                      --out Models/hypencoder-minilm-general/dev-check.json
+    make_dev_check.py --model .build/models/hypencoder-scifact --collection scifact \
+                      --out Models/hypencoder-minilm-scifact/dev-check.json
 
-A test cannot encode the 5183-document SciFact corpus in a debug build, so the check runs on a
-small, hard pool instead: the first QUERIES dev claims (by id order) and, for each, its cited
+A test cannot encode a whole corpus in a debug build, so the check runs on a small, hard pool
+instead: the first QUERIES held-out queries (by id order) and, for each, its relevant
 documents plus the DISTRACTORS documents the MiniLM bi-encoder ranks highest for it, all pooled
-together (every claim is ranked against the whole pool). The PyTorch reference scores the pool
-(each text encoded alone) and the file records those scores and the rank of each claim's best
-relevant document, so the Swift test compares against real reference numbers.
+together (every query is ranked against the whole pool). Held out means: for scifact, the dev
+claims of the SciFact head's training (beir_data.is_dev_query); for squad-dev, questions on the
+articles the general head's training held out (train_general.is_dev_article). The PyTorch
+reference scores the pool (each text encoded alone) and the file records those scores and the
+rank of each query's best relevant document, so the Swift test compares against real
+reference numbers. The fixture carries the collection's text, hence its licence.
 """
 from __future__ import annotations
 
@@ -25,6 +32,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "train"))
 sys.path.insert(0, HERE)
 import systems  # noqa: E402
 from beir_data import is_dev_query, load_collection  # noqa: E402
+from train_general import article_of, is_dev_article  # noqa: E402
+
+LICENCES = {"scifact": "SciFact (CC BY-NC 2.0)", "squad-dev": "SQuAD v1.1 dev (CC BY-SA 4.0)"}
 
 QUERIES = 8
 DISTRACTORS = 6
@@ -34,23 +44,29 @@ MAX_TOKENS = 256
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
-    parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "Data", "scifact"))
+    parser.add_argument("--collection", choices=sorted(LICENCES), required=True)
+    parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "Data"), help="folder of BEIR collections")
     parser.add_argument("--document-vectors", default=".build/train/cache/doc_vectors.npy",
-                        help="SciFact document vectors (spot-checked against the reference); only pick the pool")
-    parser.add_argument("--out", default=os.path.join(HERE, "..", "..", "Models", "hypencoder-minilm", "dev-check.json"))
+                        help="the collection's document vectors (spot-checked against the reference); only pick the pool")
+    parser.add_argument("--out", required=True)
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.set_grad_enabled(False)
     model = systems.HypencoderReference.load(args.model)
     with open(os.path.join(args.model, "config.json"), encoding="utf-8") as f:
         config = json.load(f)
-    collection = load_collection(args.data, "train")
+    split = "train" if args.collection == "scifact" else "test"
+    collection = load_collection(os.path.join(args.data, args.collection), split)
     index = {d: i for i, d in enumerate(collection.doc_ids)}
     docs = systems.checked_precomputed_vectors(model, collection.doc_texts, config["document_max_length"],
                                                args.document_vectors)
     unit = torch.nn.functional.normalize(docs, dim=1)
 
-    dev = sorted((q for q in collection.query_ids if is_dev_query(q)), key=int)[:QUERIES]
+    if args.collection == "scifact":
+        dev = sorted((q for q in collection.query_ids if is_dev_query(q)), key=int)[:QUERIES]
+    else:
+        dev = sorted(q for q in collection.query_ids
+                     if all(is_dev_article(article_of(d)) for d in collection.qrels[q]))[:QUERIES]
     text_of = dict(zip(collection.query_ids, collection.query_texts))
     pool: list[int] = []
     for q in dev:
@@ -74,12 +90,12 @@ def main() -> None:
                       "scores": [round(float(s), 5) for s in scores[row]]})
     in_top10 = sum(c["best_relevant_rank"] <= 10 for c in cases)
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"about": "Generated by Tools/eval/make_dev_check.py from SciFact (CC BY-NC 2.0) dev claims; "
-                            "scores from Tools/reference/hypencoder_ref.py on the default model.",
+        json.dump({"about": f"Generated by Tools/eval/make_dev_check.py from {LICENCES[args.collection]} held-out "
+                            "queries; scores from Tools/reference/hypencoder_ref.py on the model.",
                    "documents": [{"id": collection.doc_ids[i], "text": t} for i, t in zip(pool, pool_texts)],
                    "cases": cases, "reference_in_top10": in_top10}, f, indent=1)
         f.write("\n")
-    print(f"make_dev_check: {len(cases)} claims, pool of {len(pool)} documents, "
+    print(f"make_dev_check: {len(cases)} queries, pool of {len(pool)} documents, "
           f"{in_top10} with a relevant document in the top 10 -> {args.out}", file=sys.stderr)
 
 

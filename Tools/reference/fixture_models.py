@@ -41,6 +41,8 @@ class ModelSpec:
     document_max_length: int
     description: str
     query_max_length: int = 64
+    hidden_widths: list[int] | None = None     # None: every hidden layer as wide as the encoder
+    linear_last_weight: bool = False           # our config extension (DESIGN.md §2, "A linear last weight")
 
     def bert_values(self) -> dict:
         values = dict(BERT_BASE_UNCASED)
@@ -53,6 +55,9 @@ class ModelSpec:
 
     @property
     def vector_dimensions(self) -> list[int]:
+        if self.hidden_widths is not None:
+            assert len(self.hidden_widths) == self.hidden_layers
+            return [self.hidden] + list(self.hidden_widths) + [1]
         return [self.hidden] * (self.hidden_layers + 1) + [1]
 
 
@@ -69,6 +74,10 @@ MODEL_SPECS = [
               torch.bfloat16, 128,
               "hidden 64, 3 BERT layers, 8 heads; 6 hidden q-net layers; cls pooling; do_residual_on_last; "
               "safetensors stored as BF16 (bin holds the same values as float32)"),
+    ModelSpec("wide1", 1001, dict(SMALL_BERT), 1, "mean", False, torch.float32, 128,
+              "hidden 64, 2 BERT layers, 4 heads; one hidden q-net layer of 128 (wider than the encoder, "
+              "no residual); masked-mean pooling; linear_last_weight (our extension); float32",
+              hidden_widths=[128], linear_last_weight=True),
 ]
 
 
@@ -132,26 +141,29 @@ def hyperhead_tensors(spec: ModelSpec) -> dict[str, np.ndarray]:
     def gen(name, shape, std):
         return normal(stream_seed(spec.seed, "hyperhead", name), shape, std)
 
+    # Shapes as in the authors' modules (a parameter of width w: keys/values d → w, query
+    # embeddings rows × w, Wp w → w); every model but wide1 has w = d everywhere.
+    widths = [dims[i] for i in range(n + 1)] + [dims[i + 1] for i in range(n)]
     out = {}
-    for j in range(2 * n + 1):
+    for j, w in enumerate(widths):
         for kind in ("key", "value"):
-            out[f"{kind}_projections.{j}.weight"] = gen(f"{kind}.{j}.w", (d, d), 1.0 / math.sqrt(d))
-            out[f"{kind}_projections.{j}.bias"] = gen(f"{kind}.{j}.b", (d,), 0.02)
+            out[f"{kind}_projections.{j}.weight"] = gen(f"{kind}.{j}.w", (w, d), 1.0 / math.sqrt(d))
+            out[f"{kind}_projections.{j}.bias"] = gen(f"{kind}.{j}.b", (w,), 0.02)
     for i in range(n + 1):
         r, d_in = dims[i + 1], dims[i]
         last = i == n
         # Q·Kᵀ/scale has unit spread: scale is sqrt(r) for hidden weights, 1 for the last one.
-        query_std = 1.0 / math.sqrt(d) if last else math.sqrt(r) / math.sqrt(d)
-        out[f"weight_query_embeddings.{i}"] = gen(f"wq.{i}", (1, r, d), query_std)
+        query_std = 1.0 / math.sqrt(d_in) if last else math.sqrt(r) / math.sqrt(d_in)
+        out[f"weight_query_embeddings.{i}"] = gen(f"wq.{i}", (1, r, d_in), query_std)
         # Row norms of W_i around 1 (hidden) or a few units (last: spreads the scores).
         entry_std = (4.0 if last else 1.0) / math.sqrt(d_in)
-        out[f"weight_hyper_projection.{i}.weight"] = gen(f"wp.{i}.w", (d_in, d), entry_std / math.sqrt(d))
+        out[f"weight_hyper_projection.{i}.weight"] = gen(f"wp.{i}.w", (d_in, d_in), entry_std / math.sqrt(d_in))
         out[f"weight_hyper_projection.{i}.bias"] = gen(f"wp.{i}.b", (d_in,), 0.1 * entry_std)
         out[f"hyper_base_matrices.{i}"] = gen(f"wbase.{i}", (1, r, d_in), entry_std)
     for i in range(n):
         r = dims[i + 1]
-        out[f"bias_query_embeddings.{i}"] = gen(f"bq.{i}", (1, 1, d), 1.0 / math.sqrt(d))
-        out[f"bias_hyper_projection.{i}.weight"] = gen(f"bp.{i}.w", (r, d), 0.3 / math.sqrt(d))
+        out[f"bias_query_embeddings.{i}"] = gen(f"bq.{i}", (1, 1, r), 1.0 / math.sqrt(r))
+        out[f"bias_hyper_projection.{i}.weight"] = gen(f"bp.{i}.w", (r, r), 0.3 / math.sqrt(r))
         out[f"bias_hyper_projection.{i}.bias"] = gen(f"bp.{i}.b", (r,), 0.03)
         out[f"hyper_base_vectors.{i}"] = gen(f"bbase.{i}", (1, r), 0.3)
     return out
@@ -177,6 +189,8 @@ def official_config(spec: ModelSpec) -> dict:
         "shared_encoder": True,
         "torch_dtype": "float32",
     }
+    if spec.linear_last_weight:
+        config["query_encoder_kwargs"]["converter_kwargs"]["linear_last_weight"] = True
     # Token limits are our extension of the official config (the released checkpoints carry none:
     # 64/512 apply). Written only where they differ, so base6 keeps exercising the defaults.
     if spec.query_max_length != 64:

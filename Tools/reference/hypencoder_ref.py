@@ -50,6 +50,9 @@ class HypencoderSettings:
     do_residual_on_last: bool
     pooling_type: str
     shared_encoder: bool
+    # Our extension (converter_kwargs.linear_last_weight, DESIGN.md §2, "A linear last weight"): the final weight is
+    # generated without ReLU and LayerNorm. Absent in the authors' configs, hence False.
+    linear_last_weight: bool = False
 
     @property
     def hidden_layers(self) -> int:
@@ -80,7 +83,8 @@ class HypencoderSettings:
         return HypencoderSettings(
             vector_dimensions=dims, activation_type=activation,
             do_residual_on_last=bool(get("query_encoder_kwargs.converter_kwargs.do_residual_on_last")),
-            pooling_type=pooling, shared_encoder=bool(config.get("shared_encoder", True)))
+            pooling_type=pooling, shared_encoder=bool(config.get("shared_encoder", True)),
+            linear_last_weight=bool(config["query_encoder_kwargs"]["converter_kwargs"].get("linear_last_weight", False)))
 
 
 def load_state_dict(model_dir: str) -> dict[str, torch.Tensor]:
@@ -167,22 +171,27 @@ class HypencoderReference:
         n = self.settings.hidden_layers
         dims = self.settings.vector_dimensions
         expected = {}
+        # The authors' modules: a parameter of width w (d_i for weight i, d_{i+1} for bias i) has
+        # keys and values Linear(d → w), query embeddings (1, rows, w) and Wp Linear(w → w).
+        widths = []
         for i in range(n + 1):
             r, d_in = dims[i + 1], dims[i]
-            expected[f"weight_query_embeddings.{i}"] = (1, r, d)
+            expected[f"weight_query_embeddings.{i}"] = (1, r, d_in)
             expected[f"hyper_base_matrices.{i}"] = (1, r, d_in)
-            expected[f"weight_hyper_projection.{i}.weight"] = (d_in, d)
+            expected[f"weight_hyper_projection.{i}.weight"] = (d_in, d_in)
             expected[f"weight_hyper_projection.{i}.bias"] = (d_in,)
+            widths.append(d_in)
         for i in range(n):
             r = dims[i + 1]
-            expected[f"bias_query_embeddings.{i}"] = (1, 1, d)
+            expected[f"bias_query_embeddings.{i}"] = (1, 1, r)
             expected[f"hyper_base_vectors.{i}"] = (1, r)
-            expected[f"bias_hyper_projection.{i}.weight"] = (r, d)
+            expected[f"bias_hyper_projection.{i}.weight"] = (r, r)
             expected[f"bias_hyper_projection.{i}.bias"] = (r,)
-        for j in range(2 * n + 1):
+            widths.append(r)
+        for j, w in enumerate(widths):
             for kind in ("key", "value"):
-                expected[f"{kind}_projections.{j}.weight"] = (d, d)
-                expected[f"{kind}_projections.{j}.bias"] = (d,)
+                expected[f"{kind}_projections.{j}.weight"] = (w, d)
+                expected[f"{kind}_projections.{j}.bias"] = (w,)
         for name, shape in expected.items():
             if name not in self.head:
                 raise ModelError(f"weights: missing '{HYPERHEAD_PREFIX}{name}' "
@@ -241,7 +250,9 @@ class HypencoderReference:
             r = self.settings.vector_dimensions[i + 1]
             scale = math.sqrt(r) if i < n else 1.0      # the final r=1 weight uses scale 1
             C = self._attend(self.head[f"weight_query_embeddings.{i}"][0], H, m, i, scale)
-            W = (layer_norm(torch.relu(C)) @ self.head[f"weight_hyper_projection.{i}.weight"].T
+            if i < n or not self.settings.linear_last_weight:
+                C = layer_norm(torch.relu(C))
+            W = (C @ self.head[f"weight_hyper_projection.{i}.weight"].T
                  + self.head[f"weight_hyper_projection.{i}.bias"]
                  + self.head[f"hyper_base_matrices.{i}"][0])
             weights.append(W)

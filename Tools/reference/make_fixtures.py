@@ -105,6 +105,7 @@ def model_reference(models_dir: str, dir_name: str) -> dict:
             "hidden_layers": n,
             "activation_type": "relu",
             "do_residual_on_last": spec.do_residual_on_last,
+            "linear_last_weight": spec.linear_last_weight,
             "pooling_type": spec.pooling_type,
             "shared_encoder": True,
             "weight_file": "pytorch_model.bin" if dir_name.endswith("-bin") else "model.safetensors",

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Assembles the loadable default model from the MiniLM backbone and our committed head.
 
-    assemble_default.py --backbone .build/models/all-MiniLM-L6-v2 --head Models/hypencoder-minilm \
+    assemble_default.py --backbone .build/models/all-MiniLM-L6-v2 --head Models/hypencoder-minilm-general \
                         --out .build/models/hypencoder-default
 
 Writes into --out: model.safetensors (the backbone's BertModel tensors renamed to
 `query_encoder.transformer.*`, without the unused pooler and the `position_ids` buffer, plus the
-head's `query_encoder.*` tensors upcast from float16 to float32, so every tensor is float32),
+head's `query_encoder.*` tensors as float32 (the science head's float16 ones upcast exactly), so every
+tensor is float32),
 config.json and bert_config.json copied from the head directory, and vocab.txt,
 tokenizer.json, tokenizer_config.json copied from the backbone. Called by Scripts/default-model,
 which checks the inputs' sha256 first; files are written beside the target and renamed, so an

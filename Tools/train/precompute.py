@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from beir_data import load_collection  # noqa: E402
+from cache_collection import save  # noqa: E402
 from minilm import MiniLM  # noqa: E402
 
 SEED = 20261125
@@ -48,11 +49,6 @@ def pick_sentence(abstract: str, rng: random.Random) -> str:
     """A random sentence of at least 6 words (the whole abstract's start if none qualifies)."""
     sentences = [s.strip() for s in SENTENCE_BREAK.split(abstract) if len(s.split()) >= 6]
     return rng.choice(sentences) if sentences else " ".join(abstract.split()[:30])
-
-
-def save(out: str, name: str, array: np.ndarray) -> None:
-    np.save(os.path.join(out, name + ".tmp.npy"), array)
-    os.replace(os.path.join(out, name + ".tmp.npy"), os.path.join(out, name + ".npy"))
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 """Trains the default Hypencoder head on the frozen MiniLM backbone (cache from precompute.py).
 
     train_head.py --cache .build/train/cache --data Data/scifact \
-                  --out Models/hypencoder-minilm --steps 1000 --lr 5e-5 [--batch 48] [--seed 20261125]
+                  --out Models/hypencoder-minilm-scifact --steps 1000 --lr 5e-5 [--batch 48] [--seed 20261125]
 
 Data (nothing from Cranfield or CISI, which are evaluation sets):
   * SciFact train claims outside the dev split (beir_data.is_dev_query), one example per
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -31,38 +30,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from beir_data import is_dev_query, load_collection  # noqa: E402
 from export_head import write_model_files  # noqa: E402
 from hyperhead import HyperHead  # noqa: E402
+from ranking import (mean_states, mine, ndcg_at_10, normalised, optimizer_step, padded_states,  # noqa: E402
+                     start_run, warmup_cosine)
 
 VECTOR_DIMENSIONS = [384, 384, 384, 1]     # d0 = 384, two hidden layers, one score
 CLAIM_REPEATS = 3
 HARD_NEGATIVES = 3
 MINED_DEPTH = 30
 RERANK_DEPTH = 100
-
-
-def mean_states(states: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    sums = states.astype(np.float32).sum(axis=1)
-    return sums / lengths[:, None]
-
-
-def normalised(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def mine(query_vectors: np.ndarray, doc_unit: np.ndarray, positives: list[set[int]]) -> np.ndarray:
-    """(Q, MINED_DEPTH) MiniLM top documents per query, judged positives removed (−1 pads)."""
-    out = np.full((len(query_vectors), MINED_DEPTH), -1, dtype=np.int64)
-    sims = normalised(query_vectors) @ doc_unit.T
-    top = np.argsort(-sims, axis=1)[:, :MINED_DEPTH + 8]
-    for q in range(len(top)):
-        kept = [d for d in top[q] if d not in positives[q]][:MINED_DEPTH]
-        out[q, :len(kept)] = kept
-    return out
-
-
-def ndcg_at_10(ranked: list[int], relevant: set[int]) -> float:
-    dcg = sum(1.0 / math.log2(r + 2) for r, d in enumerate(ranked[:10]) if d in relevant)
-    ideal = sum(1.0 / math.log2(r + 2) for r in range(min(10, len(relevant))))
-    return dcg / ideal if ideal else 0.0
 
 
 def main() -> None:
@@ -81,13 +56,8 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=40.0,
                         help="stop early (keeping the best dev state) when training runs past this")
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
+    rng, log = start_run(args.seed)
     started = time.time()
-
-    def log(message: str) -> None:
-        print(f"[{time.time() - started:7.1f}s] {message}", flush=True)
 
     collection = load_collection(args.data, "train")
     doc_index = {d: i for i, d in enumerate(collection.doc_ids)}
@@ -104,7 +74,7 @@ def main() -> None:
         relevant = frozenset(doc_index[d] for d in collection.qrels[qid] if d in doc_index)
         if is_dev_query(qid):
             dev_rows.append(row)
-            dev_relevant.append(set(relevant))
+            dev_relevant.append(dict.fromkeys(relevant, 1))
             continue
         for positive in sorted(relevant):
             examples += [("claims", row, positive, relevant)] * CLAIM_REPEATS
@@ -125,8 +95,8 @@ def main() -> None:
                 positives[row] |= relevant
         if name == "claims":
             for row, relevant in zip(dev_rows, dev_relevant):
-                positives[row] |= relevant
-        negatives[name] = mine(mean_states(np.asarray(states), lengths), doc_unit, positives)
+                positives[row] |= set(relevant)
+        negatives[name] = mine(mean_states(np.asarray(states), lengths), doc_unit, positives, MINED_DEPTH)
     log("hard negatives mined")
 
     # Initial w_n scale: logits of about 20 x cosine, like a bi-encoder trained with temperature 0.05.
@@ -134,9 +104,7 @@ def main() -> None:
     initial_scale = 20.0 / VECTOR_DIMENSIONS[0]
     head = HyperHead(VECTOR_DIMENSIONS[0], VECTOR_DIMENSIONS, initial_scale, args.seed, args.value_shift)
     optimizer = torch.optim.AdamW(head.parameters(), lr=args.lr, weight_decay=0.01)
-    warmup = max(1, args.steps // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / warmup)
-                                                 * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / max(1, args.steps))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(args.steps))
     docs_t = torch.from_numpy(docs)
 
     def batch_states(name: str, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -182,22 +150,11 @@ def main() -> None:
         blocked = torch.tensor([[d in relevant and n != b for n, d in enumerate(doc_list)]
                                 for b, (_, _, _, relevant) in enumerate(picked)])
         # Queries come from different sources with different lengths: pad them into one batch.
-        H = torch.zeros(len(picked), 32, VECTOR_DIMENSIONS[0])
-        mask = torch.zeros(len(picked), 32, dtype=torch.long)
-        for b, (name, row, _, _) in enumerate(picked):
-            n = int(sources[name][1][row])
-            H[b, :n] = torch.from_numpy(np.asarray(sources[name][0][row, :n], dtype=np.float32))
-            mask[b, :n] = 1
-        length = int(mask.sum(1).max())
-        weights, biases = head.qnets(H[:, :length], mask[:, :length])
+        H, mask = padded_states([(*sources[name], row) for name, row, _, _ in picked], 32, VECTOR_DIMENSIONS[0])
+        weights, biases = head.qnets(H, mask)
         scores = head.score(weights, biases, docs_t[doc_ids_t]).masked_fill(blocked, float("-inf"))
         loss = torch.nn.functional.cross_entropy(scores, torch.arange(len(picked)))
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        losses.append(loss.item())
+        losses.append(optimizer_step(loss, head, optimizer, schedule))
         if step % 20 == 0:
             log(f"step {step} loss {np.mean(losses[-20:]):.4f} lr {schedule.get_last_lr()[0]:.2e}")
         out_of_time = time.time() - started > 60 * args.max_minutes

@@ -11,6 +11,15 @@ import Foundation
 ///     C = softmax(S over the query's real tokens)·V
 ///     P = LN(ReLU(C))·Wpᵀ + bp + Base
 ///
+/// Shapes follow the authors' modules (`Hypencoder.__init__`): for a parameter of width w
+/// (d_i for weight i, d_{i+1} for bias i) keys and values map the encoder's D → w, Q is r × w
+/// and Wp is w → w, so q-nets wider than the encoder ([384, 768, 1]) load as they were trained.
+///
+/// With `linearLastWeight` (our config extension `linear_last_weight`, DESIGN.md §2, "A linear last weight") the
+/// final weight skips ReLU and LayerNorm: w_n = C·Wpᵀ + bp + Base. That is what lets a q-net
+/// start as exactly the bi-encoder it is built on: ReLU would drop the query's negative
+/// components and LayerNorm its mean, so no official head can pass the query vector through.
+///
 /// All 2(2n+1) key and value projections read the same H, so they are stacked into one
 /// weight matrix and run as a single SGEMM over every token of every query in the batch.
 ///
@@ -21,6 +30,8 @@ public struct HyperHead: Sendable {
     public let modelDimension: Int
     public let activation: QNetActivation
     public let residualOnLast: Bool
+    /// The final weight is generated without ReLU and LayerNorm (`linear_last_weight`).
+    public let linearLastWeight: Bool
     /// Every key and value projection, stacked: for generated item k, its keys are columns
     /// `items[k].keyOffset…` and its values `items[k].valueOffset…` of the product.
     let projections: DenseLayer
@@ -33,7 +44,7 @@ public struct HyperHead: Sendable {
     /// Builds the hyperhead from tensors named as after `query_encoder.` in a checkpoint.
     public init(
         dimensions: [Int], modelDimension: Int, activation: QNetActivation, residualOnLast: Bool,
-        weights: [String: Tensor]
+        linearLastWeight: Bool = false, weights: [String: Tensor]
     ) throws {
         guard dimensions.count >= 2, dimensions.last == 1, dimensions.allSatisfy({ $0 > 0 }) else {
             throw ModelError.config(
@@ -66,6 +77,7 @@ public struct HyperHead: Sendable {
                     queries: try table.values(queryName, shape: [1, shape.rows, shape.width]),
                     keyOffset: offset, valueOffset: 0,
                     scale: 1 / Float(shape.rows).squareRoot(),
+                    normalizes: !(linearLastWeight && shape.weight && shape.index == n),
                     projection: try DenseLayer(table, projectionName, inputs: shape.width, outputs: shape.width),
                     base: try table.values(baseName, shape: [shape.rows, shape.width])))
             offset += shape.width
@@ -75,6 +87,7 @@ public struct HyperHead: Sendable {
         self.modelDimension = modelDimension
         self.activation = activation
         self.residualOnLast = residualOnLast
+        self.linearLastWeight = linearLastWeight
         self.projections = DenseLayer.stacking(keyLayers + valueLayers)
         self.items = items
         // Residual layers must be square; check now rather than per query.
@@ -165,12 +178,15 @@ struct GeneratedParameter: Sendable {
     var valueOffset: Int
     /// 1/√rows.
     let scale: Float
+    /// Whether C goes through ReLU and LayerNorm before Wp (false only for a linear last weight).
+    let normalizes: Bool
     /// Wp, bp: `width → width`.
     let projection: DenseLayer
     /// Base_i, `rows × width`.
     let base: [Float]
 
-    /// Rows `part` of `LN(ReLU(softmax(Q·Kᵀ·scale)·V))·Wpᵀ + bp + Base` for one query whose
+    /// Rows `part` of `LN(ReLU(softmax(Q·Kᵀ·scale)·V))·Wpᵀ + bp + Base` (without LN(ReLU(·))
+    /// when `normalizes` is false) for one query whose
     /// projected tokens start at `projected` (row stride `stride`, `length` rows), written to
     /// the same rows of `result` (`rows × width`). Each generated row depends only on its own
     /// query embedding, so any split of the rows gives the same values.
@@ -194,7 +210,7 @@ struct GeneratedParameter: Sendable {
                         transposeA: false, transposeB: false, m: count, n: width, k: length,
                         a: s.baseAddress!, lda: length, b: projected + valueOffset, ldb: stride,
                         c: c.baseAddress!, ldc: width)
-                    for r in 0..<count {
+                    for r in 0..<count where normalizes {
                         let row = c.baseAddress! + r * width
                         applyActivation(ReLU.self, row, count: width)
                         LayerNorm.normalize(row, count: width, eps: QNet.layerNormEps)

@@ -42,7 +42,9 @@ extension HypencoderConfig {
     /// `query_encoder_kwargs.converter_kwargs.{vector_dimensions, activation_type, do_residual_on_last}`,
     /// `passage_encoder_kwargs.pooling_type` and `shared_encoder` (defaults as in the
     /// authors' classes: relu, false, cls, false), and ignore everything else the authors'
-    /// training code stores. Two optional top-level keys are ours:
+    /// training code stores. `converter_kwargs.linear_last_weight` (default false) is our
+    /// extension: the final weight's generator skips ReLU and LayerNorm (DESIGN.md §2, "A linear last weight"); a
+    /// model that sets it is not loadable by the authors' code. Two optional top-level keys are ours:
     /// `query_max_length` (default 64) and `document_max_length` (default 512), token limits
     /// including `[CLS]` and `[SEP]`, at most the backbone's `max_position_embeddings`.
     ///
@@ -97,6 +99,7 @@ extension HypencoderConfig {
             vectorDimensions: dimensions,
             activation: activation,
             doResidualOnLast: try converter.bool("do_residual_on_last", default: false),
+            linearLastWeight: try converter.bool("linear_last_weight", default: false),
             pooling: pooling,
             sharedEncoder: try json.bool("shared_encoder", default: false),
             bert: bert,

@@ -4,7 +4,7 @@
 /// Definition (version 1): SHA-256, as 64 lowercase hex digits, of the UTF-8 text
 ///
 ///     hypencoder-fingerprint v1
-///     qnet vector_dimensions=768,768,1 activation=relu do_residual_on_last=false pooling=cls
+///     qnet vector_dimensions=768,768,1 activation=relu do_residual_on_last=false pooling=cls[ linear_last_weight=true]
 ///     limits query_max_length=64 document_max_length=512
 ///     bert hidden_size=768 layers=12 heads=12 intermediate_size=3072 vocab_size=30522 max_positions=512 type_vocab_size=2 layer_norm_eps=0x2b8cbccc hidden_act=gelu
 ///     tensor <name> <d0>x<d1>… <16 hex digits of TensorDigest>
@@ -16,7 +16,8 @@
 /// of the same weights agree), `query_encoder.` for the hyperhead. `layer_norm_eps` is the
 /// F32 bit pattern. Because tensors are hashed after widening to F32 and under normalised
 /// names, the same weights stored as `.bin` or `.safetensors` (or F16 vs F32 of identical
-/// values) give the same fingerprint.
+/// values) give the same fingerprint. ` linear_last_weight=true` is appended to the `qnet`
+/// line only for models that use that extension, so every other model keeps its fingerprint.
 public enum ModelFingerprint {
     public static func compute(
         config: HypencoderConfig, queryBert: [String: Tensor], documentBert: [String: Tensor],
@@ -47,7 +48,7 @@ public enum ModelFingerprint {
         var sha = SHA256()
         var text = "hypencoder-fingerprint v1\n"
         text +=
-            "qnet vector_dimensions=\(config.vectorDimensions.map(String.init).joined(separator: ",")) activation=\(config.activation.rawValue) do_residual_on_last=\(config.doResidualOnLast) pooling=\(config.pooling.rawValue)\n"
+            "qnet vector_dimensions=\(config.vectorDimensions.map(String.init).joined(separator: ",")) activation=\(config.activation.rawValue) do_residual_on_last=\(config.doResidualOnLast) pooling=\(config.pooling.rawValue)\(config.linearLastWeight ? " linear_last_weight=true" : "")\n"
         text += "limits query_max_length=\(config.queryMaxLength) document_max_length=\(config.documentMaxLength)\n"
         text +=
             "bert hidden_size=\(bert.hiddenSize) layers=\(bert.layers) heads=\(bert.heads) intermediate_size=\(bert.intermediateSize) vocab_size=\(bert.vocabSize) max_positions=\(bert.maxPositions) type_vocab_size=\(bert.typeVocabSize) layer_norm_eps=0x\(String(bert.layerNormEps.bitPattern, radix: 16)) hidden_act=\(bert.hiddenAct)\n"
