@@ -58,7 +58,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from export_head import write_json, write_model_files  # noqa: E402
 from hyperhead import HyperHead  # noqa: E402
-from ranking import bi_encoder_top, mean_states, mine, ndcg_at_10, normalised, rerank_ndcg  # noqa: E402
+from ranking import RerankCheck, example_batches, mean_states, mine, normalised  # noqa: E402
 
 D = 384
 VECTOR_DIMENSIONS = [D, 2 * D, 1]
@@ -258,18 +258,17 @@ class DevSet:
     remembers every check and the best state seen (the earliest of equal ones)."""
 
     def __init__(self, data: PseudoQueries):
-        self.states, self.lengths = data.token_states(data.dev)
-        self.relevance = [{doc: 1} for *_, doc in data.dev]
-        self.docs = torch.from_numpy(data.docs)
-        self.top = bi_encoder_top(mean_states(self.states, self.lengths), data.doc_unit, RERANK_DEPTH)
-        self.bi_encoder = float(np.mean([ndcg_at_10(list(t), r) for t, r in zip(self.top, self.relevance)]))
+        states, lengths = data.token_states(data.dev)
+        self.rerank = RerankCheck(states, lengths, [{doc: 1} for *_, doc in data.dev], data.docs, data.doc_unit,
+                                  RERANK_DEPTH)
+        self.bi_encoder = self.rerank.bi_encoder
         self.history: list[dict] = []
         self.best_value, self.best_step, self.best_state = -1.0, 0, None
         self.seconds = 0.0       # what the last check took
 
     def check(self, head: HyperHead, step: int, log, loss: float | None = None) -> None:
         clock = time.time()
-        value = rerank_ndcg(head, self.states, self.lengths, self.docs, self.top, self.relevance)
+        value = self.rerank(head)
         self.seconds = time.time() - clock
         self.history.append({"step": step, "dev": round(value, 4), **({"loss": round(loss, 4)} if loss else {})})
         better = value > self.best_value
@@ -299,14 +298,6 @@ def batch_loss(head: HyperHead, data: PseudoQueries, picked: np.ndarray, rng: np
     return torch.nn.functional.cross_entropy(scores.masked_fill(blocked, float("-inf")), torch.arange(len(examples)))
 
 
-def batches(count: int, size: int, rng: np.random.Generator):
-    """Endless batches of example indices, a fresh seeded permutation when too few are left."""
-    while True:
-        order = rng.permutation(count)
-        for start in range(0, max(1, count - size + 1), size):
-            yield order[start:start + size]
-
-
 def train(head: HyperHead, data: PseudoQueries, args, deadline: float, log) -> dict:
     """Trains `head` in place and leaves it at its best dev state; returns what happened.
     After PLANNING_STEPS steps the schedule's length is fitted to the time left before `deadline`."""
@@ -329,7 +320,7 @@ def train(head: HyperHead, data: PseudoQueries, args, deadline: float, log) -> d
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_factor)
     rng = np.random.default_rng(args.seed)
     steps_run, losses, step_seconds, started = 0, [], 0.0, time.time()
-    for picked in batches(len(data.train), args.batch, rng):
+    for picked in example_batches(len(data.train), args.batch, rng):
         if steps_run == plan["steps"] or time.time() + step_seconds + dev.seconds >= deadline:
             break
         loss = batch_loss(head, data, picked, rng)

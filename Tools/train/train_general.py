@@ -43,8 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from beir_data import load_collection  # noqa: E402
 from export_head import write_model_files  # noqa: E402
 from hyperhead import HyperHead  # noqa: E402
-from ranking import (bi_encoder_top, mean_states, mine, ndcg_at_10, normalised, optimizer_step,  # noqa: E402
-                     padded_states, rerank_ndcg, start_run, warmup_cosine)
+from ranking import (RerankCheck, example_batches, mean_states, mine, normalised, optimizer_step,  # noqa: E402
+                     padded_states, start_run, warmup_cosine)
 
 D = 384
 VECTOR_DIMENSIONS = [D, 2 * D, 1]
@@ -94,23 +94,13 @@ class CachedCollection:
         self.sentence_docs = np.load(os.path.join(cache, "sentence_docs.npy"))
 
 
-class DevCheck:
-    """Re-ranking nDCG@10 of a fixed query set, and the bi-encoder's value on it."""
+class DevCheck(RerankCheck):
+    """A named RerankCheck on some judged queries of a cached collection."""
 
     def __init__(self, name: str, collection: CachedCollection, rows: list[int]):
         self.name = name
-        self.states = np.asarray(collection.states[rows])
-        self.lengths = collection.lengths[rows]
-        self.relevance = [collection.relevance[r] for r in rows]
-        self.docs = torch.from_numpy(collection.docs)
-        self.top = bi_encoder_top(mean_states(self.states, self.lengths), collection.doc_unit, RERANK_DEPTH)
-        self.bi_encoder = float(np.mean([ndcg_at_10(list(self.top[k]), self.relevance[k]) for k in range(len(rows))]))
-
-    def __call__(self, head: HyperHead) -> float:
-        head.eval()
-        value = rerank_ndcg(head, self.states, self.lengths, self.docs, self.top, self.relevance)
-        head.train()
-        return value
+        super().__init__(np.asarray(collection.states[rows]), collection.lengths[rows],
+                         [collection.relevance[r] for r in rows], collection.docs, collection.doc_unit, RERANK_DEPTH)
 
 
 def main() -> None:
@@ -209,14 +199,10 @@ def main() -> None:
     values, _ = evaluate(0)
     best = (values[args.train], 0, {k: v.clone() for k, v in head.state_dict().items()})
     kept_admissible = False
-    order = rng.permutation(len(examples))
-    cursor, losses, steps_run = 0, [], 0
-    for step in range(1, args.steps + 1):
+    losses, steps_run = [], 0
+    for step, indices in zip(range(1, args.steps + 1), example_batches(len(examples), args.batch, rng)):
         steps_run = step
-        if cursor + args.batch > len(order):
-            order, cursor = rng.permutation(len(examples)), 0
-        picked = [examples[i] for i in order[cursor:cursor + args.batch]]
-        cursor += args.batch
+        picked = [examples[i] for i in indices]
         doc_list = [positive for _, _, positive in picked]
         for name, row, _ in picked:
             pool = negatives[name][row]

@@ -30,8 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from beir_data import is_dev_query, load_collection  # noqa: E402
 from export_head import write_model_files  # noqa: E402
 from hyperhead import HyperHead  # noqa: E402
-from ranking import (mean_states, mine, ndcg_at_10, normalised, optimizer_step, padded_states,  # noqa: E402
-                     start_run, warmup_cosine)
+from ranking import (example_batches, mean_states, mine, ndcg_at_10, normalised, optimizer_step,  # noqa: E402
+                     padded_states, start_run, warmup_cosine)
 
 VECTOR_DIMENSIONS = [384, 384, 384, 1]     # d0 = 384, two hidden layers, one score
 CLAIM_REPEATS = 3
@@ -133,14 +133,10 @@ def main() -> None:
     log(f"dev nDCG@10 (re-rank MiniLM top-{RERANK_DEPTH}): bi-encoder {bi_encoder_dev:.4f}, "
         f"head at initialisation {best[0]:.4f}")
 
-    order = rng.permutation(len(examples))
-    cursor, losses, steps_run = 0, [], 0
-    for step in range(1, args.steps + 1):
+    losses, steps_run = [], 0
+    for step, indices in zip(range(1, args.steps + 1), example_batches(len(examples), args.batch, rng)):
         steps_run = step
-        if cursor + args.batch > len(order):
-            order, cursor = rng.permutation(len(examples)), 0
-        picked = [examples[i] for i in order[cursor:cursor + args.batch]]
-        cursor += args.batch
+        picked = [examples[i] for i in indices]
         doc_list = [positive for _, _, positive, _ in picked]
         for name, row, _, _ in picked:
             pool = negatives[name][row]

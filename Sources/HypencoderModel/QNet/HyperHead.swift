@@ -15,8 +15,8 @@ import Foundation
 /// (d_i for weight i, d_{i+1} for bias i) keys and values map the encoder's D → w, Q is r × w
 /// and Wp is w → w, so q-nets wider than the encoder ([384, 768, 1]) load as they were trained.
 ///
-/// With `linearLastWeight` (our config extension `linear_last_weight`, DESIGN.md §2, "A linear last weight") the
-/// final weight skips ReLU and LayerNorm: w_n = C·Wpᵀ + bp + Base. That is what lets a q-net
+/// With `linearLastWeight` (our config extension `linear_last_weight`; DESIGN.md §2, "A linear
+/// last weight") the final weight skips ReLU and LayerNorm: w_n = C·Wpᵀ + bp + Base. That is what lets a q-net
 /// start as exactly the bi-encoder it is built on: ReLU would drop the query's negative
 /// components and LayerNorm its mean, so no official head can pass the query vector through.
 ///

@@ -43,8 +43,9 @@ extension HypencoderConfig {
     /// `passage_encoder_kwargs.pooling_type` and `shared_encoder` (defaults as in the
     /// authors' classes: relu, false, cls, false), and ignore everything else the authors'
     /// training code stores. `converter_kwargs.linear_last_weight` (default false) is our
-    /// extension: the final weight's generator skips ReLU and LayerNorm (DESIGN.md §2, "A linear last weight"); a
-    /// model that sets it is not loadable by the authors' code. Two optional top-level keys are ours:
+    /// extension: the final weight's generator skips ReLU and LayerNorm (DESIGN.md §2, "A linear
+    /// last weight"); the authors' code would compute a different model from such a config.
+    /// Two optional top-level keys are ours:
     /// `query_max_length` (default 64) and `document_max_length` (default 512), token limits
     /// including `[CLS]` and `[SEP]`, at most the backbone's `max_position_embeddings`.
     ///
