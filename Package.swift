@@ -162,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HypencoderModelTests",
-            dependencies: ["HypencoderModel", "CVectorKernels"]
+            dependencies: ["HypencoderModel", "CVectorKernels", "TensorFiles"]
         ),
         .testTarget(
             name: "TensorFilesTests",

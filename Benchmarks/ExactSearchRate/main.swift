@@ -2,6 +2,7 @@
 //
 //   swift build -c release
 //   .build/release/ExactSearchRate [--model DIR] [--documents N] [--rounds R] [--daemon PATH]
+//                                  [--compare-vectors f16|bf16]
 //
 // Starts the real daemon (`.build/release/hypencoderd`, default settings: every CPU this
 // process may use, BLAS one thread per call) with the bert-base-sized random fixture model
@@ -14,18 +15,26 @@
 //   6 products block × 768 · 768 × 768, spread over the same number of threads with the same
 //   scheduler and single-threaded BLAS: what the cores can do on exactly those shapes.
 // Prints each round and the median ratio (issue 11's target: ≥ 0.85).
+//
+// With --compare-vectors TYPE a second daemon holds the same vectors stored as TYPE
+// (`hypencoderd --vectors TYPE`), searched in the same rounds: its q-net rate against the f32
+// index's is issue 12's figure (bf16 ≥ 1.6× where the CPU has AVX512_BF16). The second daemon's
+// log line on its bf16 path (kernel or fp32 path) is printed with it.
 import CoreScheduling
 import Foundation
 import HypencoderModel
 import HypencoderRPC
 
-/// The daemon this run started, stopped on every exit path (`exit` skips `defer`).
+/// The daemons this run started, stopped on every exit path (`exit` skips `defer`).
 nonisolated(unsafe) var runningDaemon: Process?
+nonisolated(unsafe) var secondDaemon: Process?
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ExactSearchRate: \(message)\n".utf8))
-    runningDaemon?.terminate()
-    runningDaemon?.waitUntilExit()
+    for process in [runningDaemon, secondDaemon] {
+        process?.terminate()
+        process?.waitUntilExit()
+    }
     exit(1)
 }
 
@@ -35,6 +44,7 @@ var modelDirectory = repositoryRoot + "/.build/fixtures/models/base6-safetensors
 var daemonPath = repositoryRoot + "/.build/release/hypencoderd"
 var documentCount = 30_000
 var rounds = 5
+var compareVectors: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -42,7 +52,9 @@ while let argument = arguments.next() {
     case "--daemon": daemonPath = arguments.next() ?? daemonPath
     case "--documents": documentCount = Int(arguments.next() ?? "") ?? documentCount
     case "--rounds": rounds = Int(arguments.next() ?? "") ?? rounds
-    default: fail("usage: ExactSearchRate [--model DIR] [--documents N] [--rounds R] [--daemon PATH]")
+    case "--compare-vectors": compareVectors = arguments.next()
+    default:
+        fail("usage: ExactSearchRate [--model DIR] [--documents N] [--rounds R] [--daemon PATH] [--compare-vectors TYPE]")
     }
 }
 
@@ -53,29 +65,39 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-// The daemon, as a user starts it.
+// The daemon, as a user starts it (and a second one on another vector type, if asked).
 var template = Array("/tmp/hcrate.XXXXXX".utf8CString)
 guard let made = mkdtemp(&template) else { fail("mkdtemp failed") }
 let directory = String(cString: made)
-let socketPath = directory + "/d.sock"
-let daemon = Process()
-daemon.executableURL = URL(fileURLWithPath: daemonPath)
-daemon.arguments = [
-    "--model", modelDirectory, "--index", directory + "/index", "--socket", socketPath, "--log-level", "warn",
-]
-do { try daemon.run() } catch { fail("cannot start \(daemonPath): \(error)") }
+func startDaemon(_ name: String, _ extra: [String]) -> (Process, RPCClient) {
+    let socketPath = directory + "/\(name).sock"
+    let daemon = Process()
+    daemon.executableURL = URL(fileURLWithPath: daemonPath)
+    daemon.arguments =
+        ["--model", modelDirectory, "--index", directory + "/" + name, "--socket", socketPath, "--log-level", "info"] + extra
+    _ = FileManager.default.createFile(atPath: directory + "/\(name).log", contents: nil)
+    daemon.standardError = FileHandle(forWritingAtPath: directory + "/\(name).log")
+    do { try daemon.run() } catch { fail("cannot start \(daemonPath): \(error)") }
+    var connected: RPCClient?
+    for _ in 0..<6_000 where connected == nil {
+        connected = try? RPCClient(path: socketPath)
+        if connected == nil { usleep(10_000) }
+    }
+    guard let client = connected else { fail("the daemon did not start listening") }
+    return (daemon, client)
+}
+
+let (daemon, client) = startDaemon("f32", [])
 runningDaemon = daemon
+let compared = compareVectors.map { startDaemon($0, ["--vectors", $0]) }
+secondDaemon = compared?.0
 defer {
     daemon.terminate()
     daemon.waitUntilExit()
+    secondDaemon?.terminate()
+    secondDaemon?.waitUntilExit()
     try? FileManager.default.removeItem(atPath: directory)
 }
-var connected: RPCClient?
-for _ in 0..<6_000 where connected == nil {
-    connected = try? RPCClient(path: socketPath)
-    if connected == nil { usleep(10_000) }
-}
-guard let client = connected else { fail("the daemon did not start listening") }
 
 // This process's BLAS, single-threaded as in the daemon, for the SGEMM figure.
 setenv("OPENBLAS_NUM_THREADS", "1", 1)
@@ -95,6 +117,7 @@ do {
             return ["id": .string("d\(i)"), "vector": .string(Float32Base64.encode(vector))]
         }
         try client.result("index/add", ["documents": .array(batch)])
+        try compared?.1.result("index/add", ["documents": .array(batch)])
         added += batch.count
     }
     let query = "how do neural retrievers score documents"
@@ -113,7 +136,25 @@ do {
     var ratios: [Double] = []
     var searchRates: [Double] = []
     var gemmRates: [Double] = []
-    print("round  search ms  encode/query ms  q-net GFLOP/s  SGEMM GFLOP/s  ratio")
+    if let compareVectors,
+        let line = try? String(contentsOfFile: directory + "/\(compareVectors).log", encoding: .utf8)
+            .split(separator: "\n").first(where: { $0.contains("vectors are") })
+    {
+        let message = line.split(separator: " ", maxSplits: 2).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        print("ExactSearchRate: \(compareVectors) daemon: \(message ?? "")")
+    }
+    for (name, daemonClient) in [("f32", client)] + (compared.map { [(compareVectors ?? "", $0.1)] } ?? []) {
+        let stats = try daemonClient.result("index/stats")
+        let bytes = Double((stats["vectorBytes"]?.int64Value ?? 0) + (stats["graphBytes"]?.int64Value ?? 0))
+        print(
+            String(
+                format: "ExactSearchRate: %@ index: %.0f bytes per document in memory (vectors + graph, index/stats)", name,
+                bytes / Double(documentCount)))
+    }
+    var typedRatios: [Double] = []
+    print(
+        "round  search ms  encode/query ms  q-net GFLOP/s  SGEMM GFLOP/s  ratio"
+            + (compareVectors.map { "  \($0) search ms  \($0)/f32 rate" } ?? ""))
     for round in 1...rounds {
         let search = median(
             try (0..<3).map { _ in
@@ -143,15 +184,32 @@ do {
         ratios.append(searchRate / gemmRate)
         searchRates.append(searchRate)
         gemmRates.append(gemmRate)
+        var typed = ""
+        if let other = compared?.1 {
+            let typedSearch = median(
+                try (0..<3).map { _ in
+                    try seconds { try other.result("search", ["query": .string(query), "k": 10, "mode": "exact"]) }
+                })
+            // The same query encoding on both daemons: the scoring time is search − encode/query.
+            let typedRatio = (search - encode) / (typedSearch - encode)
+            typedRatios.append(typedRatio)
+            typed = String(format: "  %12.1f  %13.3f", typedSearch * 1e3, typedRatio)
+        }
         print(
             String(
                 format: "%5d  %9.1f  %15.1f  %13.1f  %13.1f  %.3f", round, search * 1e3, encode * 1e3, searchRate, gemmRate,
-                searchRate / gemmRate))
+                searchRate / gemmRate) + typed)
     }
     print(
         String(
             format: "median: q-net %.1f GFLOP/s, SGEMM %.1f GFLOP/s, ratio %.3f (target ≥ 0.85: %@)", median(searchRates),
             median(gemmRates), median(ratios), median(ratios) >= 0.85 ? "met" : "NOT met"))
+    if let compareVectors, !typedRatios.isEmpty {
+        print(
+            String(
+                format: "median: %@ index scores at %.3f× the f32 index's rate (issue 12's bf16 target ≥ 1.6)",
+                compareVectors, median(typedRatios)))
+    }
 } catch {
     fail("\(error)")
 }

@@ -66,6 +66,11 @@ extension ConfigurationLoader {
             flag: "--index", placeholder: "DIR", key: ["index"], kind: .string,
             help: "Index directory, created if absent. Requires --model (vectors are tied to the model)."),
         ConfigFlag(
+            flag: "--vectors", placeholder: "TYPE", key: ["vectors"], kind: .string,
+            help:
+                "How a new index and its new collections store document vectors: f32 (default, exact), f16 or bf16 (half the memory; scores from 16-bit vectors). An existing index keeps its type; given explicitly, a different stored type is a start-up error (no conversion: index into a new directory)."
+        ),
+        ConfigFlag(
             flag: "--socket", placeholder: "PATH", key: ["socket"], kind: .string,
             help:
                 "Unix socket path (< 108 bytes). Default: $XDG_RUNTIME_DIR/hypencoder.sock; else /run/hypencoder/hypencoder.sock as root; else /tmp/hypencoder-$UID.sock. Ignored under socket activation (LISTEN_FDS)."

@@ -44,6 +44,10 @@ public struct DaemonConfiguration: Sendable {
     public var modelOrigin = "--model"
     /// The index directory, created if absent. Needs a model (vectors are tied to it).
     public var indexDirectory: String?
+    /// How a *new* index (and each new collection) stores its vectors; nil: f32. When set, an
+    /// existing index or collection that stores another type is a start-up error
+    /// (`IndexOptions.requireStorage`); when nil, each keeps the type it was created with.
+    public var vectorStorage: VectorStorageType?
     public var socketPath: String = DaemonConfiguration.defaultSocketPath()
     /// Permission bits of the socket file: who may connect at all (before SO_PEERCRED).
     public var socketMode: UInt32 = 0o600

@@ -122,7 +122,7 @@ public struct ConfigurationLoader: Sendable {
     // MARK: Decoding
 
     static let topLevelKeys: Set<String> = [
-        "model", "index", "socket", "socketMode", "allowUids", "allowGids", "workers", "threads",
+        "model", "index", "vectors", "socket", "socketMode", "allowUids", "allowGids", "workers", "threads",
         "logLevel", "limits", "drainTimeoutSeconds", "debugMethods", "compaction",
     ]
     static let limitKeys: Set<String> = [
@@ -135,6 +135,10 @@ public struct ConfigurationLoader: Sendable {
         var c = DaemonConfiguration()
         if reader["model"].isGiven { c.modelDirectory = try reader["model"].string(allowEmpty: false) }
         if reader["index"].isGiven { c.indexDirectory = try reader["index"].string(allowEmpty: false) }
+        if reader["vectors"].isGiven {
+            let name = try reader["vectors"].choice(VectorStorageType.allCases.map(\.rawValue))
+            c.vectorStorage = VectorStorageType(rawValue: name)
+        }
         if reader["socket"].isGiven { c.socketPath = try reader["socket"].string(allowEmpty: false) }
         if reader["socketMode"].isGiven {
             let text = try reader["socketMode"].string()

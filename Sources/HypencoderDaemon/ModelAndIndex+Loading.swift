@@ -23,6 +23,7 @@ extension ModelAndIndex {
                     "BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call; GELU and softmax loops: \(VectorKernels.path)"
                 )
                 if let ignored = VectorKernels.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
+                if let ignored = BFloat16Kernel.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
                 if blasThreads > 1 {
                     log.warn(
                         "OPENBLAS_NUM_THREADS=\(blasThreads): each of a request's pieces threads its BLAS calls too; expect more threads than cores"
@@ -46,6 +47,10 @@ extension ModelAndIndex {
             created = Self.outermostMissingDirectory(of: directory)
             var options = IndexOptions()
             options.autoCompaction = configuration.compaction
+            if let storage = configuration.vectorStorage {
+                options.storage = storage
+                options.requireStorage = true
+            }
             options.log = { level, message in
                 switch level {
                 case .info: log.info("index: \(message)")
@@ -61,7 +66,7 @@ extension ModelAndIndex {
                 throw DaemonError.startup("cannot open the index in \(directory): \(error)")
             }
             if let index {
-                log.info("index \(directory): \(index.count) documents")
+                log.info("index \(directory): \(index.count) documents, \(index.storage.rawValue) vectors")
                 for report in index.recoveryReports { log.info("index recovery: \(report)") }
             }
         }
@@ -70,6 +75,10 @@ extension ModelAndIndex {
                 model: model, index: index, modelDirectory: configuration.modelDirectory, createdIndexDirectory: created)
             if let collections = loaded.collections, collections.all().count > 1 {
                 log.info("collections: " + collections.all().map { "\($0.name) (\($0.index.count))" }.joined(separator: ", "))
+            }
+            // Which path scores bf16 rows (issue 12): said whenever there are some to score.
+            if let collections = loaded.collections, collections.all().contains(where: { $0.index.storage == .bfloat16 }) {
+                log.info(QNetScorer.bfloat16Kernel.summary)
             }
             return loaded
         } catch {

@@ -24,9 +24,22 @@ import HypencoderModel
 /// Public so that `Benchmarks/DaemonBenchmarks` can time the same search in process.
 public struct QNetScorer: DocumentScorer {
     let qnet: QNet
+    /// The q-net prepared for the bf16 kernel, when it scores a bf16 index on a path that has
+    /// one (`BFloat16Kernel`); nil: bf16 rows are widened and scored by `qnet`.
+    let bfloat16: BFloat16QNet?
     public var dimension: Int { qnet.inputDimension }
+    public var readsBFloat16Rows: Bool { bfloat16 != nil }
 
-    public init(qnet: QNet) { self.qnet = qnet }
+    /// How this process scores bf16 rows: decided once, from the CPU and the environment, and
+    /// logged at start.
+    public static let bfloat16Kernel = BFloat16Kernel.choose(environment: ProcessInfo.processInfo.environment)
+
+    /// A scorer for rows stored as `storage`; the bf16 weights are packed here, once per
+    /// query, and only for a bf16 index on a kernel path.
+    public init(qnet: QNet, storage: VectorStorageType = .float32) {
+        self.qnet = qnet
+        bfloat16 = storage == .bfloat16 ? Self.bfloat16Kernel.prepare(qnet) : nil
+    }
 
     public func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
         let workspace = WorkspacePool.shared.borrow()
@@ -37,6 +50,14 @@ public struct QNetScorer: DocumentScorer {
             // Only a dimension mismatch throws, and the index checks `dimension` first.
             into.update(repeating: -.infinity, count: count)
         }
+    }
+
+    public func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
+        // The index asks `readsBFloat16Rows` first, so this is never reached without a kernel.
+        guard let bfloat16 else { return into.update(repeating: -.infinity, count: count) }
+        let workspace = WorkspacePool.shared.borrow()
+        defer { WorkspacePool.shared.giveBack(workspace) }
+        bfloat16.score(bfloat16Documents: bfloat16Documents, count: count, into: into, workspace: workspace)
     }
 }
 

@@ -6,7 +6,9 @@
 /// - a run of consecutive rows (exact search) is passed in place when stored as f32, or
 ///   widened into the buffer when stored as f16/bf16;
 /// - listed slots (graph search's candidates, `IndexSnapshot.score(slots:scorer:)`) are
-///   gathered, copied and widened, into the buffer.
+///   gathered, copied and widened, into the buffer;
+/// - bf16 rows go to a scorer that reads them itself (`DocumentScorer.readsBFloat16Rows`:
+///   the q-net's bf16 kernel) as stored, in place or gathered, never widened.
 ///
 /// The buffers grow to the largest block asked for (at most `blockRows` rows) and are reused
 /// for every later block, so a search allocates them once rather than once per block or per
@@ -19,6 +21,8 @@ final class BlockScorer {
     let rows: VectorRows
     let scorer: DocumentScorer
     let blockRows: Int
+    /// The scorer takes this store's rows as stored (bf16 rows and a bf16-reading scorer).
+    let passesStoredRows: Bool
     /// Rows handed to the scorer so far (dead rows of a contiguous block included).
     private(set) var documentsScored = 0
     private var rowCapacity = 0
@@ -30,6 +34,7 @@ final class BlockScorer {
         self.rows = rows
         self.scorer = scorer
         self.blockRows = max(1, blockRows)
+        passesStoredRows = rows.storage == .bfloat16 && scorer.readsBFloat16Rows
     }
 
     deinit {
@@ -58,8 +63,12 @@ final class BlockScorer {
     /// calls `body(slot, score)` for each row in slot order.
     func score(_ block: VectorRows.Block, _ body: (_ slot: Int, _ score: Float) -> Void) {
         reserveScores(block.rowCount)
-        if rows.storage != .float32 { reserveRows(block.rowCount) }
-        scorer.score(documents: rows.floats(of: block, scratch: buffer), count: block.rowCount, into: scores)
+        if passesStoredRows {
+            scorer.score(bfloat16Documents: block.source, count: block.rowCount, into: scores)
+        } else {
+            if rows.storage != .float32 { reserveRows(block.rowCount) }
+            scorer.score(documents: rows.floats(of: block, scratch: buffer), count: block.rowCount, into: scores)
+        }
         documentsScored += block.rowCount
         for i in 0..<block.rowCount { body(block.firstSlot + i, scores[i]) }
     }
@@ -76,8 +85,15 @@ final class BlockScorer {
         var start = 0
         while start < slots.count {
             let n = min(block, slots.count - start)
-            for i in 0..<n { rows.copyRow(slots[start + i], into: buffer + i * dimension) }
-            scorer.score(documents: buffer, count: n, into: scores)
+            if passesStoredRows {
+                // A widened row's room holds two bf16 rows; rows are packed at their stored width.
+                let stored = UnsafeMutableRawPointer(buffer)
+                for i in 0..<n { rows.copyStoredRow(slots[start + i], into: stored + i * rows.rowBytes) }
+                scorer.score(bfloat16Documents: stored, count: n, into: scores)
+            } else {
+                for i in 0..<n { rows.copyRow(slots[start + i], into: buffer + i * dimension) }
+                scorer.score(documents: buffer, count: n, into: scores)
+            }
             for i in 0..<n { body(start + i, scores[i]) }
             start += n
         }

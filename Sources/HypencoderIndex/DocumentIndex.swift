@@ -63,7 +63,8 @@ public final class DocumentIndex: @unchecked Sendable {
 
     /// Opens the index in `directory`, creating it (and the directory) if there is none.
     /// - Throws: `IndexError.fingerprintMismatch` / `.dimensionMismatch` if the index was built
-    ///   for another model; `.unsupportedFormatVersion` for a newer format; `.corruptFile` /
+    ///   for another model; `.storageMismatch` if `options.requireStorage` is set and the index
+    ///   stores another vector type; `.unsupportedFormatVersion` for a newer format; `.corruptFile` /
     ///   `.logCorrupted` for damaged files; `.directoryLocked` if it is already open.
     public static func open(
         directory: String, fingerprint: String, dimension: Int,
@@ -203,6 +204,9 @@ public final class DocumentIndex: @unchecked Sendable {
         guard manifest.dimension == dimension else {
             throw IndexError.dimensionMismatch(
                 expected: dimension, actual: manifest.dimension, context: "index at \(directory) (manifest)")
+        }
+        if options.requireStorage, manifest.storage != options.storage.rawValue {
+            throw IndexError.storageMismatch(path: directory, stored: manifest.storage, requested: options.storage.rawValue)
         }
         return manifest
     }

@@ -11,4 +11,27 @@ public protocol DocumentScorer: Sendable {
     /// `dimension` floats; `into` has room for `count` scores. Called once per block of rows
     /// (up to `IndexOptions.searchBlockRows`), so a network can run each layer as one GEMM.
     func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>)
+
+    /// Whether this scorer reads bf16 rows as they are stored (`score(bfloat16Documents:…)`)
+    /// instead of having them widened to f32 first. Asked once per search of a bf16 index.
+    var readsBFloat16Rows: Bool { get }
+
+    /// Like `score(documents:count:into:)`, for `count` rows of `dimension` bfloat16 values
+    /// (raw 16-bit patterns, row-major). Called only when `readsBFloat16Rows` is true.
+    func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>)
+}
+
+extension DocumentScorer {
+    /// Most scorers take f32 only; the index widens bf16 rows for them.
+    public var readsBFloat16Rows: Bool { false }
+
+    /// Widens and scores; correct for any scorer, though the index never calls it for one
+    /// that does not read bf16 rows itself.
+    public func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
+        var widened = [Float](repeating: 0, count: count * dimension)
+        widened.withUnsafeMutableBufferPointer {
+            VectorStorageType.bfloat16.decode(bfloat16Documents, count: count * dimension, into: $0.baseAddress!)
+        }
+        widened.withUnsafeBufferPointer { score(documents: $0.baseAddress!, count: count, into: into) }
+    }
 }

@@ -12,6 +12,9 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
     case dimensionMismatch(expected: Int, actual: Int, context: String)
     /// The index was built by a different model than the one opening it.
     case fingerprintMismatch(expected: String, found: String, path: String)
+    /// The index stores vectors as `stored`, and its opener required `requested`
+    /// (`IndexOptions.requireStorage`).
+    case storageMismatch(path: String, stored: String, requested: String)
     /// A file was written by a newer (or unknown) format version.
     case unsupportedFormatVersion(path: String, found: Int, supported: Int)
     /// A file is truncated, has a bad checksum or does not parse.
@@ -46,6 +49,9 @@ public enum IndexError: Error, Equatable, CustomStringConvertible, Sendable {
         case .fingerprintMismatch(let expected, let found, let path):
             return
                 "index at \(path) was built by model '\(found)', but model '\(expected)' is loaded; rebuild the index or load the matching model"
+        case .storageMismatch(let path, let stored, let requested):
+            return
+                "index at \(path) stores \(stored) vectors, but \(requested) was asked for; open it without asking for a vector type to keep \(stored), or index into a new directory to get \(requested) (there is no conversion)"
         case .unsupportedFormatVersion(let path, let found, let supported):
             return "\(path) has format version \(found); this build reads up to version \(supported)"
         case .corruptFile(let path, let reason):

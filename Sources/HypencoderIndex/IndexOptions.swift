@@ -2,6 +2,12 @@
 public struct IndexOptions: Sendable {
     /// Storage type for a *new* index; an existing index keeps the type in its manifest.
     public var storage: VectorStorageType = .float32
+    /// Refuse to open an existing index that stores another type than `storage`
+    /// (`IndexError.storageMismatch`) instead of keeping its own. Set when a user asked for a
+    /// type explicitly (`hypencoderd --vectors`): scoring a bf16 index they believe is f32 would
+    /// change their results without a word. There is no conversion: re-index into a new
+    /// directory.
+    public var requireStorage = false
     public var limits = IndexLimits()
     /// What to do about a damaged record in the middle of a log (a torn last record is always
     /// cut and reported).

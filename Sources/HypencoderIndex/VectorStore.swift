@@ -38,6 +38,14 @@ struct VectorRows: @unchecked Sendable {
         return true
     }
 
+    /// Copies row `slot` as stored (`rowBytes` bytes) to `destination`. Returns false if out of range.
+    @discardableResult
+    func copyStoredRow(_ slot: Int, into destination: UnsafeMutableRawPointer) -> Bool {
+        guard let (segment, row) = location(of: slot) else { return false }
+        destination.copyMemory(from: segment.rows + row * rowBytes, byteCount: rowBytes)
+        return true
+    }
+
     /// Row `slot` in place when the storage is f32 (nil otherwise or out of range): lets the
     /// neighbour graph compute distances without copying rows.
     func float32Row(_ slot: Int) -> UnsafePointer<Float>? {

@@ -32,9 +32,12 @@ final class ConfigurationTests: XCTestCase {
             "--max-in-flight", "9", "--max-connections", "10", "--max-unsent-bytes", "65536",
             "--max-json-depth", "12", "--drain-timeout=2.5", "--debug-methods",
             "--compact-min-dead", "50", "--compact-dead-fraction", "0.25", "--compact-dead-bytes", "2048",
+            "--vectors", "bf16",
         ])
         XCTAssertEqual(c.modelDirectory, "/m")
         XCTAssertEqual(c.indexDirectory, "/i")
+        XCTAssertEqual(c.vectorStorage, .bfloat16)
+        XCTAssertNil(try load([]).vectorStorage, "unset: a new index is f32 and an existing one keeps its type")
         XCTAssertEqual(c.socketPath, "/s.sock")
         XCTAssertEqual(c.socketMode, 0o660)
         XCTAssertEqual(c.allowedUIDs, [1, 2, 3])
@@ -67,6 +70,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try load(["--socket-mode", "rw"])) { XCTAssertTrue("\($0)".contains("socketMode"), "\($0)") }
         XCTAssertThrowsError(try load(["--frobnicate"])) { XCTAssertTrue("\($0)".contains("--frobnicate"), "\($0)") }
         XCTAssertThrowsError(try load(["--model"])) { XCTAssertTrue("\($0)".contains("--model"), "\($0)") }
+        XCTAssertThrowsError(try load(["--vectors", "f64"])) {
+            XCTAssertTrue("\($0)".contains("config.vectors") && "\($0)".contains("bf16"), "\($0)")
+        }
         XCTAssertThrowsError(try load(["--compact-dead-fraction", "2"])) {
             XCTAssertTrue("\($0)".contains("compaction.deadFraction"), "\($0)")
         }

@@ -237,4 +237,29 @@ final class DocumentIndexTests: XCTestCase {
             XCTAssertEqual(expected[2], 0.1, accuracy: 0.001)
         }
     }
+
+    func testRequiredStorageRefusesAnotherStoredTypeAndLosesNothing() throws {
+        let directory = makeTemporaryDirectory(self)
+        var bf16 = IndexOptions()
+        bf16.storage = .bfloat16
+        bf16.requireStorage = true
+        do {
+            let index = try open(directory, options: bf16)
+            try index.upsert([DocumentUpsert(id: "a", vector: [1, 2, 3])])
+            index.close()
+        }
+        var f32 = IndexOptions()
+        f32.requireStorage = true
+        XCTAssertIndexError(try open(directory, options: f32)) {
+            guard case .storageMismatch(let path, let stored, let requested) = $0 else { return false }
+            return path == directory && stored == "bf16" && requested == "f32"
+                && $0.description.contains("stores bf16 vectors, but f32 was asked for")
+        }
+        // The refusal touched nothing: asking for the stored type, or for none, opens it whole.
+        let reopened = try open(directory, options: bf16)
+        XCTAssertEqual(reopened.storage, .bfloat16)
+        XCTAssertEqual(try reopened.get(ids: ["a"])[0]?.vector, [1, 2, 3])
+        reopened.close()
+        XCTAssertEqual(try open(directory).storage, .bfloat16)
+    }
 }

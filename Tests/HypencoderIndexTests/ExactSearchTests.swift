@@ -1,5 +1,6 @@
 import CoreScheduling
 import SeededRandom
+import TensorFiles
 import XCTest
 
 @testable import HypencoderIndex
@@ -68,6 +69,24 @@ final class ExactSearchTests: XCTestCase {
         }
     }
 
+    func testABFloat16ReadingScorerGetsStoredRowsAndTheSameResults() throws {
+        let index = try populatedIndex(storage: .bfloat16, blockRows: 200)
+        var random = SplitMix64(seed: 9)
+        let widening = DotScorer(query: random.vector(dimension))
+        let reading = StoredRowsScorer(widening)
+        XCTAssertEqual(try index.exactSearch(scorer: reading, k: 30), try index.exactSearch(scorer: widening, k: 30))
+        XCTAssertEqual(reading.rowsRead, index.snapshot().slotCount, "every row reached the scorer as stored")
+        let approximate = try index.approximateSearch(scorer: reading, k: 10)
+        XCTAssertEqual(approximate.hits, try index.approximateSearch(scorer: widening, k: 10).hits)
+        let ids = ["doc1", "doc7", "doc2599", "missing", "doc1001"]
+        XCTAssertEqual(try index.score(ids: ids, scorer: reading), try index.score(ids: ids, scorer: widening))
+        // f32 and f16 rows are widened (or passed) as before: the bf16 entry is never called.
+        let f16 = try populatedIndex(storage: .float16)
+        let other = StoredRowsScorer(widening)
+        XCTAssertEqual(try f16.exactSearch(scorer: other, k: 5), try f16.exactSearch(scorer: widening, k: 5))
+        XCTAssertEqual(other.rowsRead, 0)
+    }
+
     func testTiesAreBrokenByIdWhateverTheInsertionOrder() throws {
         let index = try DocumentIndex.open(directory: makeTemporaryDirectory(self), fingerprint: "m", dimension: 2)
         let ids = ["m", "b", "z", "a", "k"]
@@ -101,5 +120,38 @@ final class ExactSearchTests: XCTestCase {
         }
         XCTAssertNil(scores[1], "doc0 was deleted")
         XCTAssertNil(scores[2])
+    }
+}
+
+/// A scorer that reads bf16 rows itself (as the q-net's bf16 kernel does), widening them with
+/// the index's own conversion and scoring them like the scorer it wraps; counts the rows it
+/// was given as stored.
+private final class StoredRowsScorer: DocumentScorer, @unchecked Sendable {
+    let inner: DotScorer
+    private let lock = NSLock()
+    private var read = 0
+    var dimension: Int { inner.dimension }
+    var readsBFloat16Rows: Bool { true }
+    var rowsRead: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return read
+    }
+
+    init(_ inner: DotScorer) { self.inner = inner }
+
+    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
+        inner.score(documents: documents, count: count, into: into)
+    }
+
+    func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
+        var widened = [Float](repeating: 0, count: count * dimension)
+        widened.withUnsafeMutableBufferPointer {
+            HalfFloat.bfloat16.widen(bfloat16Documents, count: count * dimension, into: $0.baseAddress!)
+        }
+        widened.withUnsafeBufferPointer { inner.score(documents: $0.baseAddress!, count: count, into: into) }
+        lock.lock()
+        read += count
+        lock.unlock()
     }
 }

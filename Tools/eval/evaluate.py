@@ -9,7 +9,9 @@ ranked against the whole SciFact corpus), scifact-all (all 807 claims), squad-he
 questions on the general head's held-out articles), and any folder with qrels/test.tsv such as
 cranfield, cisi and squad-dev (see `load`). Systems: see systems.py. Writes <out>/results.json and <out>/results.md (the table
 in the model card) and the runs as <out>/<collection>/<system>.run (TREC format).
-Checks that the Swift engine and the PyTorch reference agree on nDCG@10 to 1e-3 on every
+The bf16 systems (--systems hypencoder-torch,hypencoder-torch-bf16-rows,hypencoder-torch-bf16; see
+systems.py) also report `top10_overlap_with_f32`: the share of each query's f32 top 10 they keep,
+averaged over queries. Checks that the Swift engine and the PyTorch reference agree on nDCG@10 to 1e-3 on every
 collection; exits 1 if they do not.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ MEASURES = [nDCG @ 10, AP, R @ 100]
 DEPTH = 1000
 AGREEMENT = 1e-3
 ALL_SYSTEMS = ["hypencoder-swift", "hypencoder-torch", "minilm", "bm25"]
+BF16_SYSTEMS = ["hypencoder-torch-bf16-rows", "hypencoder-torch-bf16"]
 ALL_COLLECTIONS = ["scifact-dev", "cranfield", "cisi"]
 
 
@@ -87,6 +90,14 @@ def measure(run: dict, qrels: dict) -> dict[str, float]:
     return {str(m): round(float(values[m]), 4) for m in MEASURES}
 
 
+def top10_overlap(reference: dict, run: dict) -> float:
+    """Mean over queries of |top 10 of run ∩ top 10 of reference| / 10."""
+    def top10(docs: dict) -> set:
+        return set(sorted(docs, key=lambda d: -docs[d])[:10])
+    shares = [len(top10(reference[q]) & top10(run.get(q, {}))) / 10 for q in reference]
+    return round(sum(shares) / max(1, len(shares)), 6)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
@@ -118,10 +129,12 @@ def main() -> int:
         results[name] = {}
         docs = None
         precomputed = dict(item.split("=", 1) for item in args.document_vectors)
-        if {"hypencoder-torch", "minilm"} & set(wanted) and name in precomputed:
+        needs_docs = {"hypencoder-torch", "minilm", *BF16_SYSTEMS} & set(wanted)
+        runs = {}
+        if needs_docs and name in precomputed:
             docs = systems.checked_precomputed_vectors(model, collection.doc_texts, document_max_length,
                                                        precomputed[name])
-        elif {"hypencoder-torch", "minilm"} & set(wanted):
+        elif needs_docs:
             docs = systems.document_vectors(model, collection.doc_texts, document_max_length,
                                             args.cache)
         for system in wanted:
@@ -132,6 +145,10 @@ def main() -> int:
             elif system == "hypencoder-torch":
                 run = systems.hypencoder_torch(model, docs, collection.doc_ids, collection.query_ids,
                                                collection.query_texts, query_max_length, DEPTH)
+            elif system in BF16_SYSTEMS:
+                run = systems.hypencoder_torch_bf16(model, docs, collection.doc_ids, collection.query_ids,
+                                                    collection.query_texts, query_max_length, DEPTH,
+                                                    kernel=system == "hypencoder-torch-bf16")
             elif system == "minilm":
                 run = systems.minilm(model, docs, collection.doc_ids, collection.query_ids,
                                      collection.query_texts, DEPTH)
@@ -139,10 +156,13 @@ def main() -> int:
                 run = systems.bm25(collection.doc_texts, collection.doc_ids, collection.query_ids,
                                    collection.query_texts, DEPTH)
             else:
-                parser.error(f"unknown system '{system}' (known: {', '.join(ALL_SYSTEMS)})")
+                parser.error(f"unknown system '{system}' (known: {', '.join(ALL_SYSTEMS + BF16_SYSTEMS)})")
             if system != "hypencoder-swift":
                 write_run(run, run_path, system)
             results[name][system] = measure(run, collection.qrels)
+            runs[system] = run
+            if system in BF16_SYSTEMS and "hypencoder-torch" in runs:
+                results[name][system]["top10_overlap_with_f32"] = top10_overlap(runs["hypencoder-torch"], run)
             print(f"evaluate: {name} {system} {results[name][system]} ({time.time() - started:.0f} s)",
                   file=sys.stderr, flush=True)
 
@@ -159,12 +179,13 @@ def main() -> int:
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
-    lines = ["| collection | system | nDCG@10 | MAP | R@100 |", "|---|---|---|---|---|"]
+    lines = ["| collection | system | nDCG@10 | MAP | R@100 | top-10 overlap with f32 |", "|---|---|---|---|---|---|"]
     for name, row in results.items():
         for system in wanted:
             if system in row:
                 m = row[system]
-                lines.append(f"| {name} | {system} | {m['nDCG@10']:.4f} | {m['AP']:.4f} | {m['R@100']:.4f} |")
+                overlap = f"{m['top10_overlap_with_f32']:.4f}" if "top10_overlap_with_f32" in m else ""
+                lines.append(f"| {name} | {system} | {m['nDCG@10']:.4f} | {m['AP']:.4f} | {m['R@100']:.4f} | {overlap} |")
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
         f.write(table)

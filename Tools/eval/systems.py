@@ -3,6 +3,14 @@
 
   hypencoder_torch  the trained model through the PyTorch reference (Tools/reference/hypencoder_ref.py):
                     each query encoded alone (query_max_length), its q-net applied to every document
+  hypencoder_torch_bf16_rows
+                    the same, on document vectors rounded to bfloat16: what a bf16 index scores on
+                    the fp32 path (hypencoderd --vectors bf16 on a CPU without AVX512_BF16)
+  hypencoder_torch_bf16
+                    the bf16 q-net kernel's arithmetic (DESIGN.md §3.4): documents, hidden-layer
+                    weights and each hidden layer's input rounded to bfloat16, products summed and
+                    the fused pass run in fp32, final weight fp32 (equal to the kernel up to the
+                    order of the fp32 sums, Tests/HypencoderModelTests/BFloat16QNetTests.swift)
   hypencoder_swift  the same model through the Swift engine: `hypencoder-model rank`, exact search
   minilm            the MiniLM bi-encoder: masked-mean query and document vectors of the same BERT,
                     L2-normalised, cosine similarity (what sentence-transformers does)
@@ -24,7 +32,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
-from hypencoder_ref import HypencoderReference  # noqa: E402
+from hypencoder_ref import HypencoderReference, layer_norm  # noqa: E402
 
 BATCH = 32
 BI_ENCODER_QUERY_TOKENS = 256     # sentence-transformers' limit for all-MiniLM-L6-v2
@@ -83,6 +91,35 @@ def hypencoder_torch(model: HypencoderReference, docs: torch.Tensor, doc_ids: li
     for qid, ids in zip(query_ids, model.tokenize(query_texts, query_max_length)):
         net = model.qnets_from_ids([ids])[0]
         run[qid] = top(model.apply_qnet(net, docs), doc_ids, depth)
+    return run
+
+
+def bf16(x: torch.Tensor) -> torch.Tensor:
+    """x rounded to bfloat16 (to nearest, ties to even, as the index and the kernel round)."""
+    return x.to(torch.bfloat16).to(torch.float32)
+
+
+def apply_qnet_bf16_kernel(model: HypencoderReference, net, x: torch.Tensor) -> torch.Tensor:
+    """Scores (D,) of documents x (D, d0, already bf16) with the bf16 kernel's arithmetic: each
+    hidden layer's GEMM on bf16 inputs and weights, bias/ReLU/LayerNorm/residual in fp32 on the
+    fp32 activations; the final weight in fp32."""
+    n = model.settings.hidden_layers
+    for j in range(n):
+        y = layer_norm(torch.relu(bf16(x) @ bf16(net.weights[j]).T + net.biases[j]))
+        x = y + x if (j < n - 1 or model.settings.do_residual_on_last) else y
+    return (x @ net.weights[n].T)[:, 0]
+
+
+def hypencoder_torch_bf16(model: HypencoderReference, docs: torch.Tensor, doc_ids: list[str],
+                          query_ids: list[str], query_texts: list[str], query_max_length: int, depth: int,
+                          kernel: bool):
+    """hypencoder_torch on bf16-rounded documents; with `kernel`, in the bf16 kernel's arithmetic."""
+    rounded = bf16(docs)
+    run = {}
+    for qid, ids in zip(query_ids, model.tokenize(query_texts, query_max_length)):
+        net = model.qnets_from_ids([ids])[0]
+        scores = apply_qnet_bf16_kernel(model, net, rounded) if kernel else model.apply_qnet(net, rounded)
+        run[qid] = top(scores, doc_ids, depth)
     return run
 
 

@@ -10,7 +10,8 @@ import HypencoderRPC
 /// opened before collections existed, so older indexes and clients keep working — and a
 /// named collection lives in `<index>/collections/<name>/`, a complete index of its own
 /// (DESIGN.md §7 describes its files). Every collection is opened with the default one's
-/// model fingerprint, dimension and options, so all of them answer the same model.
+/// model fingerprint, dimension and options, so all of them answer the same model, and a new
+/// one stores its vectors as the default one does (`--vectors`).
 ///
 /// A named collection is created by its first write and opened again at every start. A
 /// workspace collection also holds `workspace.json`, the root folder it indexes
@@ -51,7 +52,10 @@ final class CollectionRegistry: @unchecked Sendable {
         collectionsDirectory = defaultIndex.directory + "/collections"
         let fingerprint = defaultIndex.fingerprint
         let dimension = defaultIndex.dimension
-        let options = defaultIndex.options
+        // A new collection stores what the default one stores (what --vectors asked for, or the
+        // type the default index was created with): one daemon, one vector type.
+        var options = defaultIndex.options
+        options.storage = defaultIndex.storage
         open = { directory in
             try DocumentIndex.open(directory: directory, fingerprint: fingerprint, dimension: dimension, options: options)
         }

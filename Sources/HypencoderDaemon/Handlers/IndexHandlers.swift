@@ -82,7 +82,7 @@ struct IndexHandlers {
         let index = try searchedCollection(params, modelAndIndex)
         let graphParameters = graphRequest.map { $0(index.count) }
         let started = DispatchTime.now().uptimeNanoseconds
-        let scorer = QNetScorer(qnet: try qnet(forQuery: query, model: model, context: context))
+        let scorer = QNetScorer(qnet: try qnet(forQuery: query, model: model, context: context), storage: index.storage)
         let found = try index.search(
             scorer: scorer, k: k, method: graphParameters.map { .approximate($0) } ?? .exact,
             parallelism: context.parallelism)

@@ -116,7 +116,8 @@ struct ModelHandlers {
         }
         var scores = [JSONValue](repeating: .null, count: sources.count)
         if !byID.isEmpty {
-            let stored = try modelAndIndex.requireIndex(params).score(ids: byID.map(\.id), scorer: QNetScorer(qnet: qnet))
+            let index = try modelAndIndex.requireIndex(params)
+            let stored = try index.score(ids: byID.map(\.id), scorer: QNetScorer(qnet: qnet, storage: index.storage))
             for ((position, _), score) in zip(byID, stored) { scores[position] = score.map { .float32($0) } ?? .null }
         }
         let encoded = try encodeDocumentsInChunks(byText.map(\.text), model: model, context: context)

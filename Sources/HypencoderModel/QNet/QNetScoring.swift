@@ -10,16 +10,20 @@ public final class QNetWorkspace {
     private var capacity = 0
     private var first: UnsafeMutablePointer<Float>
     private var second: UnsafeMutablePointer<Float>
+    private var halfCapacity = 0
+    private var half: UnsafeMutablePointer<UInt16>
 
     public init(blockSize: Int = 512) {
         self.blockSize = max(1, blockSize)
         first = .allocate(capacity: 1)
         second = .allocate(capacity: 1)
+        half = .allocate(capacity: 1)
     }
 
     deinit {
         first.deallocate()
         second.deallocate()
+        half.deallocate()
     }
 
     /// Two buffers of at least `count` floats each.
@@ -32,6 +36,16 @@ public final class QNetWorkspace {
             capacity = count
         }
         return (first, second)
+    }
+
+    /// A buffer of at least `count` bf16 values (a layer's input for the bf16 kernel).
+    func bfloat16Buffer(count: Int) -> UnsafeMutablePointer<UInt16> {
+        if count > halfCapacity {
+            half.deallocate()
+            half = .allocate(capacity: count)
+            halfCapacity = count
+        }
+        return half
     }
 }
 
@@ -65,18 +79,21 @@ extension QNet {
                 input = UnsafePointer(output)
                 output = output == first ? second : first
             }
-            self.output.withUnsafeBufferPointer { w in
-                BLAS.sgemv(
-                    transposeA: false, m: rows, n: w.count, a: input, lda: w.count, x: w.baseAddress!,
-                    y: scores + start)
-            }
+            finalLayer(rows: rows, input: input, into: scores + start)
             start += rows
+        }
+    }
+
+    /// score = x_n·w_nᵀ for `rows` rows of the last layer's activations: one SGEMV.
+    func finalLayer(rows: Int, input: UnsafePointer<Float>, into scores: UnsafeMutablePointer<Float>) {
+        output.withUnsafeBufferPointer { w in
+            BLAS.sgemv(transposeA: false, m: rows, n: w.count, a: input, lda: w.count, x: w.baseAddress!, y: scores)
         }
     }
 
     /// Bias, activation, LayerNorm and residual over each row of a layer's GEMM output,
     /// dispatched once per block to a loop specialised for the activation.
-    private func finishLayer(
+    func finishLayer(
         _ layer: Layer, rows: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         switch activation {

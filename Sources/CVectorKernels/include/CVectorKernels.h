@@ -1,0 +1,3 @@
+// The module's umbrella header: every C kernel Swift calls.
+#include "bf16_gemm.h"
+#include "vector_kernels.h"
