@@ -125,6 +125,19 @@ final class BFloat16QNetTests: XCTestCase {
         }
     }
 
+    func testTheStartUpCheckCatchesAWrongKernel() {
+        let emulation: BFloat16GEMM = { hc_bf16_gemm($0, $1, $2, $3, $4, $5, $6, $7, 0) }
+        XCTAssertNil(BFloat16Kernel.instructionDisagreement(candidate: emulation))
+        // A kernel that drops the last pair of every sum (a tail bug) is caught.
+        let shortSums: BFloat16GEMM = { m, n, k, a, lda, packed, c, ldc in
+            hc_bf16_gemm(m, n, k - 2, a, lda, packed, c, ldc, 0)
+        }
+        let message = BFloat16Kernel.instructionDisagreement(candidate: shortSums)
+        XCTAssertNotNil(message)
+        XCTAssertTrue(message?.hasPrefix("element 0,") ?? false, message ?? "")
+        if hc_cpu_has_avx512_bf16() != 0 { XCTAssertNil(BFloat16Kernel.instructionDisagreement()) }
+    }
+
     func testOddWidthsAndThePathChoice() throws {
         let odd = try QNet.Layer(
             inputs: 3, outputs: 4, weight: Array(repeating: 1, count: 12), bias: [0, 0, 0, 0], residual: false)

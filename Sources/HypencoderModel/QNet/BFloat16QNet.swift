@@ -88,6 +88,11 @@ public struct BFloat16QNet: Sendable {
 /// widened rows. `HYPENCODER_BF16_KERNEL=off` forces the fp32 path; `=emulate` runs the bf16
 /// kernel's portable emulation (many times slower: for testing the bf16 path end to end on a
 /// CPU without the instruction).
+/// `hc_bf16_gemm`'s arguments but the last (m, n, k, a, lda, packed, c, ldc).
+typealias BFloat16GEMM = (
+    Int32, Int32, Int32, UnsafePointer<UInt16>, Int, UnsafePointer<UInt16>, UnsafeMutablePointer<Float>, Int
+) -> Void
+
 public enum BFloat16Kernel: Equatable, Sendable {
     case instruction
     case emulation
@@ -102,8 +107,40 @@ public enum BFloat16Kernel: Equatable, Sendable {
         case "off": return .fp32Path(reason: "\(environmentVariable)=off")
         case "emulate": return .emulation
         default:
-            return hc_cpu_has_avx512_bf16() != 0 ? .instruction : .fp32Path(reason: "this CPU has no AVX512_BF16")
+            guard hc_cpu_has_avx512_bf16() != 0 else { return .fp32Path(reason: "this CPU has no AVX512_BF16") }
+            if let disagreement = instructionDisagreement() {
+                return .fp32Path(reason: "the AVX512_BF16 kernel failed its start-up check: \(disagreement)")
+            }
+            return .instruction
         }
+    }
+
+    /// Runs one product with whole tiles and both tails through the instruction (or
+    /// `candidate`, which tests use to check this check) and through the emulation, and says
+    /// how they differ when they differ by more than fp32 summation order can explain (nil
+    /// when they agree). A wrong kernel must not score anyone's search: like the OpenBLAS
+    /// kernel check at load (DESIGN.md §5), a failure falls back to the path known to be right
+    /// and says why. Without a candidate, call only where the CPU has the instruction.
+    static func instructionDisagreement(candidate: BFloat16GEMM? = nil) -> String? {
+        let (m, n, k) = (13, 80, 96)
+        var state: UInt32 = 12345
+        func next() -> Float {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(Int32(bitPattern: state >> 8) - (1 << 23)) / Float(1 << 23)
+        }
+        let a = (0..<(m * k)).map { _ in hc_bf16_from_float(3 * next()) }
+        let w = (0..<(n * k)).map { _ in next() }
+        var packed = [UInt16](repeating: 0, count: hc_bf16_packed_count(Int32(n), Int32(k)))
+        hc_bf16_pack(w, Int32(n), Int32(k), &packed)
+        var emulated = [Float](repeating: 0, count: m * n)
+        var tested = [Float](repeating: .nan, count: m * n)
+        hc_bf16_gemm(Int32(m), Int32(n), Int32(k), a, k, packed, &emulated, n, 0)
+        let gemm = candidate ?? { hc_bf16_gemm($0, $1, $2, $3, $4, $5, $6, $7, 1) }
+        gemm(Int32(m), Int32(n), Int32(k), a, k, packed, &tested, n)
+        for i in 0..<(m * n) where !(abs(tested[i] - emulated[i]) <= 1e-4 * max(1, abs(emulated[i]))) {
+            return "element \(i / n),\(i % n) is \(tested[i]), the emulation gives \(emulated[i])"
+        }
+        return nil
     }
 
     /// The bf16 q-net for `qnet` on this path (nil on the fp32 path, or for odd widths).
