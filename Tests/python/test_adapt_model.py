@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -24,6 +25,7 @@ torch = pytest.importorskip("torch")
 REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = REPOSITORY / "Scripts" / "adapt-model"
 sys.path.insert(0, str(REPOSITORY / "Tools" / "train"))
+from adapt import paired_gain  # noqa: E402
 from export_head import write_model_files  # noqa: E402
 from hyperhead import HyperHead  # noqa: E402
 
@@ -135,3 +137,19 @@ def test_a_folder_that_is_no_adaptation_is_left_alone(tmp_path, general_head):
     assert result.returncode != 0
     assert "not an earlier adapt-model output" in result.stderr
     assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_trained_state_is_kept_only_for_a_gain_above_the_dev_noise():
+    """The keep rule of adapt.py's DevSet: per-query gains that average +0.01 but scatter by
+    0.2 over 100 queries (standard error 0.02) are noise at 2 standard errors; the same mean
+    gain on every query is not; a loss never clears."""
+    start = [0.5] * 100
+    scattered = [0.5 + 0.01 + (0.2 if q % 2 else -0.2) for q in range(100)]
+    gain, margin = paired_gain(np.array(scattered), np.array(start), 2.0)
+    assert math.isclose(gain, 0.01, abs_tol=1e-12)
+    assert math.isclose(margin, 2 * 0.2 * math.sqrt(100 / 99) / 10, rel_tol=1e-9)
+    assert gain < margin
+    gain, margin = paired_gain(np.array([0.51] * 100), np.array(start), 2.0)
+    assert gain > margin == 0.0
+    gain, margin = paired_gain(np.array([0.49] * 100), np.array(start), 0.0)
+    assert not gain > margin, "with 0 standard errors a state must still gain"

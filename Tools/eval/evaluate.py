@@ -185,7 +185,8 @@ def main() -> int:
             if system in row:
                 m = row[system]
                 overlap = f"{m['top10_overlap_with_f32']:.4f}" if "top10_overlap_with_f32" in m else ""
-                lines.append(f"| {name} | {system} | {m['nDCG@10']:.4f} | {m['AP']:.4f} | {m['R@100']:.4f} | {overlap} |")
+                measures = f"{m['nDCG@10']:.4f} | {m['AP']:.4f} | {m['R@100']:.4f}"
+                lines.append(f"| {name} | {system} | {measures} | {overlap} |")
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
         f.write(table)

@@ -62,10 +62,14 @@ class RerankCheck:
         self.bi_encoder = float(np.mean([ndcg_at_10(list(t), r) for t, r in zip(self.top, relevance)]))
 
     def __call__(self, head) -> float:
+        return float(np.mean(self.per_query(head)))
+
+    def per_query(self, head) -> np.ndarray:
+        """Each query's nDCG@10 under `head`, in query order (for paired comparisons)."""
         head.eval()
-        value = rerank_ndcg(head, self.states, self.lengths, self.docs, self.top, self.relevance)
+        values = rerank_values(head, self.states, self.lengths, self.docs, self.top, self.relevance)
         head.train()
-        return value
+        return values
 
 
 def example_batches(count: int, size: int, rng: np.random.Generator):
@@ -78,9 +82,9 @@ def example_batches(count: int, size: int, rng: np.random.Generator):
 
 
 @torch.no_grad()
-def rerank_ndcg(head, states: np.ndarray, lengths: np.ndarray, docs: torch.Tensor, top: np.ndarray,
-                relevance: list[Mapping[int, int]], batch: int = 64) -> float:
-    """Mean nDCG@10 when `head` re-orders each query's `top` documents."""
+def rerank_values(head, states: np.ndarray, lengths: np.ndarray, docs: torch.Tensor, top: np.ndarray,
+                  relevance: list[Mapping[int, int]], batch: int = 64) -> np.ndarray:
+    """Each query's nDCG@10 when `head` re-orders its `top` documents."""
     values = []
     for start in range(0, len(lengths), batch):
         rows = slice(start, start + batch)
@@ -93,7 +97,7 @@ def rerank_ndcg(head, states: np.ndarray, lengths: np.ndarray, docs: torch.Tenso
         order = torch.argsort(scores, dim=1, descending=True).numpy()
         for k in range(len(candidates)):
             values.append(ndcg_at_10([int(candidates[k][j]) for j in order[k]], relevance[start + k]))
-    return float(np.mean(values))
+    return np.asarray(values)
 
 
 def padded_states(items, tokens: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
