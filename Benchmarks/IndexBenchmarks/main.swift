@@ -4,7 +4,11 @@
 //
 //   swift build -c release --product IndexBenchmarks
 //   OPENBLAS_CORETYPE=SkylakeX .build/release/IndexBenchmarks --documents 100000 [--queries 20]
-//       [--fixture .build/fixtures/scifact-minilm] [--directory /tmp/index-bench]
+//       [--fixture .build/fixtures/scifact-minilm] [--directory /tmp/index-bench] [--vectors f32|f16|bf16]
+//
+// --vectors sets the index's storage (default f32); a bf16 index is scored as the daemon scores
+// it (`BFloat16Kernel`: the bf16 kernel where the CPU has AVX512_BF16, else widened rows; the
+// path is logged), so f32 and bf16 runs over the same documents make issue 12's table.
 //
 // Corpus: N documents of dimension 768 made from the real SciFact MiniLM vectors (384-d,
 // Tools/reference/embed_corpus.py via Scripts/make-test-models). Document i takes SciFact
@@ -57,6 +61,11 @@ var documents = Int(argument("--documents", "100000")) ?? 100_000
 let queryCount = Int(argument("--queries", "20")) ?? 20
 let fixture = argument("--fixture", ".build/fixtures/scifact-minilm")
 let directory = argument("--directory", NSTemporaryDirectory() + "hypencoder-index-bench-\(getpid())")
+guard let storage = VectorStorageType(rawValue: argument("--vectors", "f32")) else {
+    log("--vectors takes f32, f16 or bf16")
+    exit(64)
+}
+let bfloat16Kernel = BFloat16Kernel.choose(environment: ProcessInfo.processInfo.environment)
 
 if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
 let parallelism = Parallelism(scheduler: CoreScheduler(threads: CoreScheduler.availableCores()))
@@ -137,11 +146,24 @@ func qnet(for query: [Float], seed: UInt64, biasNorm: Float) throws -> QNet {
 final class Scorer: DocumentScorer, @unchecked Sendable {
     let net: QNet
     let dimension: Int
+    /// The q-net on the bf16 kernel's path, for a bf16 index where this process has one.
+    let bfloat16: BFloat16QNet?
+    var readsBFloat16Rows: Bool { bfloat16 != nil }
     private let lock = NSLock()
     private var spare: [QNetWorkspace] = []
-    init(_ net: QNet) {
+    init(_ net: QNet, bfloat16: BFloat16QNet?) {
         self.net = net
         dimension = net.inputDimension
+        self.bfloat16 = bfloat16
+    }
+    func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
+        lock.lock()
+        let workspace = spare.popLast() ?? QNetWorkspace(blockSize: 512)
+        lock.unlock()
+        bfloat16?.score(bfloat16Documents: bfloat16Documents, count: count, into: into, workspace: workspace)
+        lock.lock()
+        spare.append(workspace)
+        lock.unlock()
     }
     func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
         lock.lock()
@@ -157,6 +179,9 @@ final class Scorer: DocumentScorer, @unchecked Sendable {
 // Build.
 var options = IndexOptions()
 options.verifyChecksumsOnOpen = false
+options.storage = storage
+options.requireStorage = true
+if storage == .bfloat16 { log(bfloat16Kernel.summary) }
 if let graph = ProcessInfo.processInfo.environment["GRAPH"]?.split(separator: ":"), graph.count == 3 {
     // GRAPH="maxDegree:efConstruction:alpha" (tuning).
     options.graph.maxDegree = Int(graph[0]) ?? options.graph.maxDegree
@@ -202,7 +227,7 @@ if !reuse {
 }
 let stats = index.graphStatistics
 log(
-    "graph: \(stats.nodes) nodes, \(String(format: "%.1f", Double(stats.edges) / Double(stats.nodes))) edges/node, \(stats.bytes / max(1, stats.nodes)) bytes/doc graph + \(dimension * 4) bytes/doc vectors"
+    "graph: \(stats.nodes) nodes, \(String(format: "%.1f", Double(stats.edges) / Double(stats.nodes))) edges/node, \(stats.bytes / max(1, stats.nodes)) bytes/doc graph + \(dimension * storage.byteWidth) bytes/doc vectors (\(storage.rawValue))"
 )
 
 // Queries.
@@ -215,7 +240,8 @@ do {
 }
 let scorers = try (0..<min(queryCount, queryMatrix.rows)).map { i -> Scorer in
     let rotated = rotate(try queryMatrix.row(i), count: 1)
-    return Scorer(try qnet(for: rotated, seed: 1000 + UInt64(i), biasNorm: biasNorm))
+    let net = try qnet(for: rotated, seed: 1000 + UInt64(i), biasNorm: biasNorm)
+    return Scorer(net, bfloat16: storage == .bfloat16 ? bfloat16Kernel.prepare(net) : nil)
 }
 var exactHits: [[SearchHit]] = []
 let exactTime = try seconds {
