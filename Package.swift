@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The Hypencoder package. Dependencies flow one way (DESIGN.md §6):
 //   hypencoderd → HypencoderDaemon → CoreScheduling, HypencoderRPC, HypencoderIndex, HypencoderModel, HypencoderWorkspace, CommandLineOptions
-//   HypencoderModel → CBLAS, CVectorKernels, CoreScheduling, HypencoderWeights, HypencoderTokenizer, SeededRandom
+//   HypencoderModel → CBLAS, CVectorKernels, CoreScheduling, HypencoderWeights, HypencoderTokenizer, SeededRandom,
+//     TensorFiles (the bf16 conversion the index uses, for the bf16 q-net)
 //   HypencoderWeights → TensorFiles
 //   HypencoderIndex → CoreScheduling, SeededRandom, TensorFiles (it sees the model only through its DocumentScorer protocol)
 //   hypencoder-model → HypencoderModel, HypencoderRPC (its BEIR reader), CommandLineOptions
@@ -78,6 +79,7 @@ let package = Package(
             name: "HypencoderModel",
             dependencies: [
                 "CBLAS", "CVectorKernels", "CoreScheduling", "HypencoderWeights", "HypencoderTokenizer", "SeededRandom",
+                "TensorFiles",
             ],
             swiftSettings: numericSettings
         ),

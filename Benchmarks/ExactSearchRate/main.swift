@@ -52,7 +52,9 @@ while let argument = arguments.next() {
     case "--daemon": daemonPath = arguments.next() ?? daemonPath
     case "--documents": documentCount = Int(arguments.next() ?? "") ?? documentCount
     case "--rounds": rounds = Int(arguments.next() ?? "") ?? rounds
-    case "--compare-vectors": compareVectors = arguments.next()
+    case "--compare-vectors":
+        compareVectors = arguments.next()
+        guard compareVectors == "f16" || compareVectors == "bf16" else { fail("--compare-vectors takes f16 or bf16") }
     default:
         fail("usage: ExactSearchRate [--model DIR] [--documents N] [--rounds R] [--daemon PATH] [--compare-vectors TYPE]")
     }

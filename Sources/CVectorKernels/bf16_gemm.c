@@ -24,14 +24,6 @@ static float float_from_bf16(uint16_t value) {
     return result;
 }
 
-void hc_bf16_narrow(const float *source, long count, uint16_t *destination) {
-    for (long i = 0; i < count; i++) destination[i] = hc_bf16_from_float(source[i]);
-}
-
-void hc_bf16_widen(const uint16_t *source, long count, float *destination) {
-    for (long i = 0; i < count; i++) destination[i] = float_from_bf16(source[i]);
-}
-
 long hc_bf16_packed_count(int n, int k) { return (long)(k / 2) * ((n + 15) / 16 * 16) * 2; }
 
 void hc_bf16_pack(const float *weight, int n, int k, uint16_t *packed) {

@@ -21,14 +21,9 @@ extern "C" {
 /// registers, i.e. when `hc_bf16_gemm(..., 1)` may run; whatever the environment says.
 int hc_cpu_has_avx512_bf16(void);
 
-/// bfloat16 of `value`, rounded to nearest even (a NaN stays a quiet NaN).
+/// bfloat16 of `value`, rounded to nearest even (a NaN stays a quiet NaN): what TensorFiles'
+/// `HalfFloat.bfloat16.narrow` gives (tested), here because the packing runs in C.
 uint16_t hc_bf16_from_float(float value);
-
-/// `destination[i] = hc_bf16_from_float(source[i])` for i < count.
-void hc_bf16_narrow(const float *source, long count, uint16_t *destination);
-
-/// `destination[i]` = the float of bf16 `source[i]` (exact) for i < count.
-void hc_bf16_widen(const uint16_t *source, long count, float *destination);
 
 /// Number of uint16_t in the packed form of an n × k weight matrix (k even).
 long hc_bf16_packed_count(int n, int k);

@@ -1,4 +1,5 @@
 import CVectorKernels
+import TensorFiles
 
 /// A query's q-net prepared to score bf16 document rows with bf16 GEMMs (issue 12;
 /// DESIGN.md §3.4): the weights of every hidden layer are rounded to bfloat16 and packed
@@ -60,7 +61,7 @@ public struct BFloat16QNet: Sendable {
             // there are no hidden layers).
             var inputFloat = UnsafePointer(second)
             if qnet.layers.first?.residual ?? true {
-                hc_bf16_widen(inputHalf, rows * dimension, second)
+                HalfFloat.bfloat16.widen(inputHalf, count: rows * dimension, into: second)
             }
             var output = first
             for (j, layer) in qnet.layers.enumerated() {
@@ -71,7 +72,7 @@ public struct BFloat16QNet: Sendable {
                 }
                 qnet.finishLayer(layer, rows: rows, input: inputFloat, output: output)
                 if j + 1 < qnet.layers.count {
-                    hc_bf16_narrow(output, rows * layer.outputs, half)
+                    HalfFloat.bfloat16.narrow(output, count: rows * layer.outputs, into: half)
                     inputHalf = UnsafePointer(half)
                 }
                 inputFloat = UnsafePointer(output)
