@@ -133,7 +133,7 @@ class Connection:
 class Daemon:
     """One hypencoderd with a fresh index in its own temporary folder; always killed and removed."""
 
-    def __init__(self, executable, model, prefix=()):
+    def __init__(self, executable, model, prefix=(), environment=None):
         self.folder = pathlib.Path(tempfile.mkdtemp(prefix="hcingest.", dir="/tmp"))  # socket path < 108 bytes
         self.socket_path = str(self.folder / "s.sock")
         self.log_path = self.folder / "daemon.log"
@@ -141,6 +141,7 @@ class Daemon:
         env = dict(os.environ)
         env.pop("OPENBLAS_NUM_THREADS", None)  # the daemon's default (1): it splits work over --threads itself
         env.pop("HYPENCODER_MODEL", None)
+        env.update(environment or {})
         command = [*prefix, str(executable), "--model", str(model), "--index", str(self.folder / "index"),
                    "--socket", self.socket_path, "--log-level", "warn"]
         try:

@@ -1,12 +1,14 @@
 """PyTorch timings of the same work as Benchmarks/ModelBenchmarks, so ratios can be quoted.
 
-    .venv/bin/python Benchmarks/pytorch_encode.py [--quick] [--model DIR]
+    .venv/bin/python Benchmarks/pytorch_encode.py [--quick] [--query-only] [--model DIR]
 
 Uses the reference implementation (Tools/reference/hypencoder_ref.py: transformers.BertModel,
 eager attention, float32) on the same weights, with two threads like the Swift engine:
 (a) a random 6-layer 768-wide q-net scoring 100,000 random 768-d documents (whole matrix at
 once, as the authors' code does, and in blocks of 1024); (b) query encoding (16 tokens,
 hyperhead included) and document encoding (32 × 200 tokens). Medians of repeated runs.
+--query-only runs the query line alone, like ModelBenchmarks --query-only, so that rounds of
+the two can be interleaved.
 """
 import argparse
 import os
@@ -34,6 +36,7 @@ def median_seconds(repeats: int, body) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer documents and repeats (smoke run)")
+    parser.add_argument("--query-only", action="store_true", help="only the query encoding line (b)")
     parser.add_argument("--model", default=os.path.join(ROOT, ".build/fixtures/models/base6-safetensors"))
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -41,6 +44,8 @@ def main() -> int:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
 
     model = HypencoderReference.load(args.model)
+    if args.query_only:
+        return encode(model, args, generator, documents=False)
     # (a) q-net scoring with the reference's apply_qnet (ReLU, residuals, parameter-free LN).
     width, layers = 768, 6
     count = 20_000 if args.quick else 100_000
@@ -62,7 +67,11 @@ def main() -> int:
           f"({flop / whole / 1e9:.1f} GFLOP/s); blocks of 1024 median {blocked * 1000:.1f} ms "
           f"({flop / blocked / 1e9:.1f} GFLOP/s)")
 
-    # (b) encoding.
+    return encode(model, args, generator, documents=True)
+
+
+def encode(model, args, generator, documents: bool) -> int:
+    """(b): the query line, then (with `documents`) the document line."""
     vocabulary = model.bert.config.vocab_size
 
     def random_ids(length: int) -> list[int]:
@@ -72,6 +81,8 @@ def main() -> int:
     query = random_ids(16)
     latency = median_seconds(5 if args.quick else 21, lambda: model.qnets_from_ids([query]))
     print(f"(b) query (16 tokens, {model.settings.hidden_layers}-layer hyperhead): median {latency * 1000:.1f} ms")
+    if not documents:
+        return 0
     batch = [random_ids(200) for _ in range(32)]
     latency = median_seconds(2 if args.quick else 5, lambda: model.document_vectors_from_ids(batch))
     print(f"    documents (32 × 200 tokens): median {latency * 1000:.1f} ms, {32 / latency:.1f} docs/s, "

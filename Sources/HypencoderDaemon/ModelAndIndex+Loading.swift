@@ -10,6 +10,7 @@ extension ModelAndIndex {
     /// - Throws: `DaemonError.startup` with one line that says what failed and where.
     public static func load(_ configuration: DaemonConfiguration) throws -> ModelAndIndex {
         var model: HypencoderModel?
+        FreedMemory.keepPaddingBetweenRequests()
         if let directory = configuration.modelDirectory {
             let blasThreads = BLASThreadPolicy.apply()
             let started = Date()
@@ -20,10 +21,12 @@ extension ModelAndIndex {
             }
             if let model {
                 log.info(
-                    "BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call; GELU and softmax loops: \(VectorKernels.path)"
+                    "BLAS: \(model.blas.summary), \(blasThreads) thread(s) per call; GELU and softmax loops: \(VectorKernels.path); "
+                        + "products over ≤ \(FewRowsGemm.maximumRows) rows: \(FewRowsGemm.path)"
                 )
                 if let ignored = VectorKernels.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
                 if let ignored = BFloat16Kernel.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
+                if let ignored = FewRowsGemm.ignoredSetting(in: ProcessInfo.processInfo.environment) { log.warn(ignored) }
                 if blasThreads > 1 {
                     log.warn(
                         "OPENBLAS_NUM_THREADS=\(blasThreads): each of a request's pieces threads its BLAS calls too; expect more threads than cores"

@@ -29,4 +29,34 @@ public enum FreedMemory {
 
     /// Thread-safe (glibc locks each arena while trimming it); costs a walk of the free lists.
     public static func returnToSystem() { _ = mallocTrim?(0) }
+
+    /// glibc's `mallopt`, looked up like `malloc_trim`.
+    private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
+        #if canImport(Glibc)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
+            return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        #else
+            return nil
+        #endif
+    }()
+
+    /// The padding the daemon keeps at the top of each arena (`M_TOP_PAD`).
+    public static let requestPadding = 32 << 20
+
+    /// Keeps `requestPadding` bytes of freed memory at the top of each arena instead of giving
+    /// it back after every request. Why: a query's transient buffers (the hyperhead's generated
+    /// weights and their copies, about 40 MB for bert-base with six 768-wide layers) are freed
+    /// on a worker thread, whose arena then gives the pages back at once (glibc trims a
+    /// thread's heap as soon as its top is free, and deletes whole heaps); the next query
+    /// takes them again, one page fault and one zeroed page at a time. Through the socket that
+    /// made encoding a query 20–25 % slower than the same call in a benchmark's main thread
+    /// (BENCHMARKS.md, issue 11). The pages kept are those of the last requests, bounded per
+    /// arena; `returnToSystem` (an idle daemon's trim) still gives back everything.
+    /// Returns false where there is no `mallopt` or it refuses.
+    @discardableResult
+    public static func keepPaddingBetweenRequests() -> Bool {
+        // M_TOP_PAD is -2 in <malloc.h>.
+        guard let mallopt else { return false }
+        return mallopt(-2, Int32(requestPadding)) == 1
+    }
 }

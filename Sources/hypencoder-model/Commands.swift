@@ -24,6 +24,7 @@ let overview = OptionTable(
                 ("HYPENCODER_BLAS_SELECT", "\"off\" leaves the kernel choice to OpenBLAS"),
                 ("HYPENCODER_OPENBLAS", "path or soname of the OpenBLAS library to load"),
                 ("HYPENCODER_VECTOR_KERNELS", "\"baseline\" runs the GELU and softmax loops without AVX2"),
+                ("HYPENCODER_FEW_ROWS_GEMM", "\"off\" runs a query's products in SGEMM, not the AVX2 kernel"),
             ]),
         HelpSection("Exit status", rows: [("0", "ok"), ("1", "model or input error"), ("64", "usage error")]),
     ])
