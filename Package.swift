@@ -38,9 +38,10 @@ let package = Package(
             path: "Sources/CBLAS",
             linkerSettings: [.linkedLibrary("dl")]
         ),
-        // The one C kernel: GELU and softmax exponentials compiled for SSE2 and for AVX2 and
-        // chosen at run time, which a Swift module (one target CPU) cannot do. Optimised in
-        // debug builds too (the tests encode real text), never contracted into FMAs.
+        // The C kernels: GELU and softmax exponentials compiled for SSE2 and for AVX2 and
+        // chosen at run time, which a Swift module (one target CPU) cannot do; the bf16 q-net
+        // GEMM; the few-row GEMM of a query's products (AVX2+FMA). Optimised in debug builds
+        // too (the tests encode real text); no FMA is contracted, only written out.
         .target(
             name: "CVectorKernels",
             path: "Sources/CVectorKernels",
