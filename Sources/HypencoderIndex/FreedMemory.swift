@@ -46,12 +46,13 @@ public enum FreedMemory {
     /// Keeps `requestPadding` bytes of freed memory at the top of each arena instead of giving
     /// it back after every request. Why: a query's transient buffers (the hyperhead's generated
     /// weights and their copies, about 40 MB for bert-base with six 768-wide layers) are freed
-    /// on a worker thread, whose arena then gives the pages back at once (glibc trims a
-    /// thread's heap as soon as its top is free, and deletes whole heaps); the next query
-    /// takes them again, one page fault and one zeroed page at a time. Through the socket that
-    /// made encoding a query 20–25 % slower than the same call in a benchmark's main thread
-    /// (BENCHMARKS.md, issue 11). The pages kept are those of the last requests, bounded per
-    /// arena; `returnToSystem` (an idle daemon's trim) still gives back everything.
+    /// on a worker thread, whose arena then gives the pages back at once (glibc shrinks a
+    /// thread's heap once enough of its top is free, and deletes heaps that are wholly free);
+    /// the next query takes them again, one page fault and one zeroed page at a time. Through
+    /// the socket that made a bert-base query 20–30 ms slower than the same call on a
+    /// benchmark's main thread (BENCHMARKS.md, issue 11). The pages kept are those of the last
+    /// requests, at most `requestPadding` per arena; `returnToSystem` (an idle daemon's trim)
+    /// still gives back everything.
     /// Returns false where there is no `mallopt` or it refuses.
     @discardableResult
     public static func keepPaddingBetweenRequests() -> Bool {
