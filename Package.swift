@@ -125,7 +125,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "IndexBenchmarks",
-            dependencies: ["HypencoderIndex", "HypencoderModel"],
+            dependencies: ["HypencoderDaemon", "HypencoderIndex", "HypencoderModel"],
             path: "Benchmarks/IndexBenchmarks",
             swiftSettings: numericSettings
         ),

@@ -7,8 +7,8 @@
 //       [--fixture .build/fixtures/scifact-minilm] [--directory /tmp/index-bench] [--vectors f32|f16|bf16]
 //
 // --vectors sets the index's storage (default f32); a bf16 index is scored as the daemon scores
-// it (`BFloat16Kernel`: the bf16 kernel where the CPU has AVX512_BF16, else widened rows; the
-// path is logged), so f32 and bf16 runs over the same documents make issue 12's table.
+// it (`QNetScorer`, the daemon's adapter: the bf16 kernel where the CPU has AVX512_BF16, else
+// widened rows; the path is logged), so f32 and bf16 runs over the same documents make issue 12's table.
 //
 // Corpus: N documents of dimension 768 made from the real SciFact MiniLM vectors (384-d,
 // Tools/reference/embed_corpus.py via Scripts/make-test-models). Document i takes SciFact
@@ -21,6 +21,7 @@
 // Searches run as the daemon runs them: BLAS one thread per call, each search split over every
 // CPU by a `CoreScheduler` (blocks for exact search, each round's candidates for graph search).
 import Foundation
+import HypencoderDaemon
 import HypencoderIndex
 import HypencoderModel
 
@@ -65,7 +66,6 @@ guard let storage = VectorStorageType(rawValue: argument("--vectors", "f32")) el
     log("--vectors takes f32, f16 or bf16")
     exit(64)
 }
-let bfloat16Kernel = BFloat16Kernel.choose(environment: ProcessInfo.processInfo.environment)
 
 if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { setenv("OPENBLAS_NUM_THREADS", "1", 1) }
 let parallelism = Parallelism(scheduler: CoreScheduler(threads: CoreScheduler.availableCores()))
@@ -143,45 +143,12 @@ func qnet(for query: [Float], seed: UInt64, biasNorm: Float) throws -> QNet {
     return try QNet(layers: [try layer(true), try layer(false)], output: query, activation: .relu)
 }
 
-final class Scorer: DocumentScorer, @unchecked Sendable {
-    let net: QNet
-    let dimension: Int
-    /// The q-net on the bf16 kernel's path, for a bf16 index where this process has one.
-    let bfloat16: BFloat16QNet?
-    var readsBFloat16Rows: Bool { bfloat16 != nil }
-    private let lock = NSLock()
-    private var spare: [QNetWorkspace] = []
-    init(_ net: QNet, bfloat16: BFloat16QNet?) {
-        self.net = net
-        dimension = net.inputDimension
-        self.bfloat16 = bfloat16
-    }
-    func score(bfloat16Documents: UnsafeRawPointer, count: Int, into: UnsafeMutablePointer<Float>) {
-        lock.lock()
-        let workspace = spare.popLast() ?? QNetWorkspace(blockSize: 512)
-        lock.unlock()
-        bfloat16?.score(bfloat16Documents: bfloat16Documents, count: count, into: into, workspace: workspace)
-        lock.lock()
-        spare.append(workspace)
-        lock.unlock()
-    }
-    func score(documents: UnsafePointer<Float>, count: Int, into: UnsafeMutablePointer<Float>) {
-        lock.lock()
-        let workspace = spare.popLast() ?? QNetWorkspace(blockSize: 512)
-        lock.unlock()
-        try? net.score(documents: documents, count: count, dimension: dimension, into: into, workspace: workspace)
-        lock.lock()
-        spare.append(workspace)
-        lock.unlock()
-    }
-}
-
 // Build.
 var options = IndexOptions()
 options.verifyChecksumsOnOpen = false
 options.storage = storage
 options.requireStorage = true
-if storage == .bfloat16 { log(bfloat16Kernel.summary) }
+if storage == .bfloat16 { log(QNetScorer.bfloat16Kernel.summary) }
 if let graph = ProcessInfo.processInfo.environment["GRAPH"]?.split(separator: ":"), graph.count == 3 {
     // GRAPH="maxDegree:efConstruction:alpha" (tuning).
     options.graph.maxDegree = Int(graph[0]) ?? options.graph.maxDegree
@@ -238,10 +205,10 @@ do {
     let sample = makeBatch(0..<min(2000, documents), random: &sampleRandom)
     biasNorm = sample.reduce(0) { $0 + $1.vector.reduce(0) { $0 + $1 * $1 }.squareRoot() } / Float(sample.count)
 }
-let scorers = try (0..<min(queryCount, queryMatrix.rows)).map { i -> Scorer in
+// The daemon's own adapter: its workspace pool and, for bf16, its kernel choice.
+let scorers = try (0..<min(queryCount, queryMatrix.rows)).map { i -> QNetScorer in
     let rotated = rotate(try queryMatrix.row(i), count: 1)
-    let net = try qnet(for: rotated, seed: 1000 + UInt64(i), biasNorm: biasNorm)
-    return Scorer(net, bfloat16: storage == .bfloat16 ? bfloat16Kernel.prepare(net) : nil)
+    return QNetScorer(qnet: try qnet(for: rotated, seed: 1000 + UInt64(i), biasNorm: biasNorm), storage: storage)
 }
 var exactHits: [[SearchHit]] = []
 let exactTime = try seconds {

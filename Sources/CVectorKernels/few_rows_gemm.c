@@ -29,12 +29,13 @@ __attribute__((target("avx2,fma"))) static inline float lane_sum(__m256 v) {
 }
 
 // One tile of `mr` ≤ MR rows of A and `nr` ≤ NR rows of W over the whole inner dimension,
-// written to c with row stride rs and column stride cs, after prefetching columns [from, to)
+// times alpha (as SGEMM applies it, to the finished sum), written to c with row stride rs
+// and column stride cs, after prefetching columns [from, to)
 // of the NR rows at `next` (none when `next` is null).
 // Called with constant mr and nr, so each use compiles to its own unrolled loop.
 __attribute__((target("avx2,fma"), always_inline)) static inline void tile(
-    int mr, int nr, long k, const float *a, long lda, const float *w, long ldw, float *c, long rs, long cs,
-    const float *next, long from, long to) {
+    int mr, int nr, long k, float alpha, const float *a, long lda, const float *w, long ldw, float *c, long rs,
+    long cs, const float *next, long from, long to) {
     __m256 acc[MR][NR];
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++) acc[i][j] = _mm256_setzero_ps();
@@ -54,16 +55,16 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void tile(
         for (int j = 0; j < nr; j++) {
             float sum = lane_sum(acc[i][j]);
             for (long q = p; q < k; q++) sum = __builtin_fmaf(a[i * lda + q], w[j * ldw + q], sum);
-            c[i * rs + j * cs] = sum;
+            c[i * rs + j * cs] = alpha * sum;
         }
     }
 }
 
 #define TILE(mr, nr)                                                                                      \
     __attribute__((target("avx2,fma"))) static void tile_##mr##x##nr(                                 \
-        long k, const float *a, long lda, const float *w, long ldw, float *c, long rs, long cs,          \
-        const float *next, long from, long to) {                                                         \
-        tile(mr, nr, k, a, lda, w, ldw, c, rs, cs, next, from, to);                                       \
+        long k, float alpha, const float *a, long lda, const float *w, long ldw, float *c, long rs,      \
+        long cs, const float *next, long from, long to) {                                                \
+        tile(mr, nr, k, alpha, a, lda, w, ldw, c, rs, cs, next, from, to);                                \
     }
 TILE(3, 4)
 TILE(2, 4)
@@ -72,13 +73,13 @@ TILE(3, 1)
 TILE(2, 1)
 TILE(1, 1)
 
-typedef void (*tile_fn)(long, const float *, long, const float *, long, float *, long, long, const float *, long,
-                        long);
+typedef void (*tile_fn)(long, float, const float *, long, const float *, long, float *, long, long, const float *,
+                        long, long);
 static const tile_fn full_width[MR + 1] = {0, tile_1x4, tile_2x4, tile_3x4};
 static const tile_fn one_column[MR + 1] = {0, tile_1x1, tile_2x1, tile_3x1};
 
-void hc_few_rows_gemm(long m, long n, long k, const float *a, long lda, const float *w, long ldw, float *c,
-                      long ldc, long ldc_column) {
+void hc_few_rows_gemm(long m, long n, long k, float alpha, const float *a, long lda, const float *w, long ldw,
+                      float *c, long ldc, long ldc_column) {
     // W's rows outermost: a block of NR rows (NR·k floats, 12 KB at k = 768) stays in L1
     // while every row of A passes over it; A itself (m·k floats) stays in L2. (Cutting k
     // into chunks so that A's part fits L1 too, or sharing 16 rows as 2, 3, 3, 2, 3, 3 rather
@@ -93,15 +94,15 @@ void hc_few_rows_gemm(long m, long n, long k, const float *a, long lda, const fl
             // Tile t prefetches its share of the next block, in whole 64-byte lines (16 floats).
             long from = (k * t / tiles) & ~15L;
             long to = t + 1 == tiles ? k : (k * (t + 1) / tiles) & ~15L;
-            full_width[mr](k, a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j * ldc_column, ldc, ldc_column,
-                           next, from, to);
+            full_width[mr](k, alpha, a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j * ldc_column, ldc,
+                           ldc_column, next, from, to);
         }
     }
     for (; j < n; j++) {
         for (long i = 0; i < m; i += MR) {
             long mr = m - i < MR ? m - i : MR;
-            one_column[mr](k, a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j * ldc_column, ldc, ldc_column, 0, 0,
-                           0);
+            one_column[mr](k, alpha, a + i * lda, lda, w + j * ldw, ldw, c + i * ldc + j * ldc_column, ldc,
+                           ldc_column, 0, 0, 0);
         }
     }
 }

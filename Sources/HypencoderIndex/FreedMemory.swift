@@ -18,27 +18,23 @@ public enum FreedMemory {
     /// glibc's `malloc_trim(0)`, looked up at run time: Swift's Glibc module does not export
     /// `<malloc.h>`, and another C target only for this one call would be more than it is worth.
     /// Elsewhere (other C libraries) it is a no-op.
-    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-            return nil
-        #endif
-    }()
+    private static let mallocTrim = glibcFunction("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
 
     /// Thread-safe (glibc locks each arena while trimming it); costs a walk of the free lists.
     public static func returnToSystem() { _ = mallocTrim?(0) }
 
     /// glibc's `mallopt`, looked up like `malloc_trim`.
-    private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
+    private static let mallopt = glibcFunction("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)
+
+    /// The C library's function `name` as `type`, or nil where it has none (not glibc).
+    private static func glibcFunction<Function>(_ name: String, as type: Function.Type) -> Function? {
         #if canImport(Glibc)
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
-            return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+            return unsafeBitCast(symbol, to: type)
         #else
             return nil
         #endif
-    }()
+    }
 
     /// The padding the daemon keeps at the top of each arena (`M_TOP_PAD`).
     public static let requestPadding = 32 << 20

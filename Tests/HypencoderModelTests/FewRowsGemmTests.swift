@@ -53,7 +53,8 @@ final class FewRowsGemmTests: XCTestCase {
     }
 
     /// The transposed form (`columnStride` = m, `ldc` = 1) the hyperhead's attention scores use
-    /// gives the same bits as the plain form, transposed.
+    /// gives the same bits as the plain form, transposed; alpha scales the finished sum, as
+    /// SGEMM's does (a power of two: exactly).
     func testTransposedOutputIsThePlainResultTransposed() {
         let (m, n, k) = (16, 37, 768)
         let a = random(m * k)
@@ -61,9 +62,40 @@ final class FewRowsGemmTests: XCTestCase {
         var plain = [Float](repeating: 0, count: m * n)
         var transposed = [Float](repeating: 0, count: n * m)
         FewRowsGemm.multiply(m: m, n: n, k: k, a: a, lda: k, w: w, ldw: k, c: &plain, ldc: n)
-        FewRowsGemm.multiply(m: m, n: n, k: k, a: a, lda: k, w: w, ldw: k, c: &transposed, ldc: 1, columnStride: m)
+        FewRowsGemm.multiply(
+            m: m, n: n, k: k, alpha: 0.125, a: a, lda: k, w: w, ldw: k, c: &transposed, ldc: 1, columnStride: m)
         for i in 0..<m {
-            for j in 0..<n { XCTAssertEqual(transposed[j * m + i], plain[i * n + j], "(\(i), \(j))") }
+            for j in 0..<n { XCTAssertEqual(transposed[j * m + i], plain[i * n + j] * 0.125, "(\(i), \(j))") }
+        }
+    }
+
+    /// `multiplyByTranspose` routes A·Bᵀ by shape: few rows of A (the kernel), few rows of B
+    /// (the kernel on B·Aᵀ, written transposed), neither (SGEMM). Each route: alpha·A·Bᵀ within
+    /// float rounding of a double sum, with padded strides.
+    func testEveryRouteOfTheProductGivesAlphaTimesABTransposed() throws {
+        try BLAS.load()
+        let k = 300
+        let alpha: Float = 0.3
+        for (m, n) in [(16, 90), (90, 16), (70, 80)] {
+            let (lda, ldb, ldc) = (k + 1, k + 2, n + 3)
+            let a = random(m * lda)
+            let b = random(n * ldb)
+            var c = [Float](repeating: .nan, count: m * ldc)
+            FewRowsGemm.multiplyByTranspose(
+                m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var exact = 0.0
+                    var magnitude = 0.0
+                    for p in 0..<k {
+                        let term = Double(a[i * lda + p]) * Double(b[j * ldb + p])
+                        exact += term
+                        magnitude += abs(term)
+                    }
+                    let bound = 4 * Double(k) * 6e-8 * magnitude * Double(alpha) + 1e-7
+                    XCTAssertEqual(Double(c[i * ldc + j]), Double(alpha) * exact, accuracy: bound, "\(m)×\(n) at (\(i), \(j))")
+                }
+            }
         }
     }
 

@@ -52,16 +52,9 @@ struct DenseLayer: Sendable {
     func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, columns: Range<Int>) {
         guard rows > 0, !columns.isEmpty else { return }
         weight.withUnsafeBufferPointer { w in
-            if FewRowsGemm.handles(rows: rows) {
-                FewRowsGemm.multiply(
-                    m: rows, n: columns.count, k: inputs, a: input, lda: inputs,
-                    w: w.baseAddress! + columns.lowerBound * inputs, ldw: inputs,
-                    c: output + columns.lowerBound, ldc: outputs)
-                return
-            }
-            BLAS.sgemm(
-                transposeA: false, transposeB: true, m: rows, n: columns.count, k: inputs,
-                a: input, lda: inputs, b: w.baseAddress! + columns.lowerBound * inputs, ldb: inputs,
+            FewRowsGemm.multiplyByTranspose(
+                m: rows, n: columns.count, k: inputs, a: input, lda: inputs,
+                b: w.baseAddress! + columns.lowerBound * inputs, ldb: inputs,
                 c: output + columns.lowerBound, ldc: outputs)
         }
         bias.withUnsafeBufferPointer { b in

@@ -26,25 +26,41 @@ public enum FewRowsGemm {
     /// The environment variable that sends every product to SGEMM, and the one value it takes.
     public static let environmentVariable = "HYPENCODER_FEW_ROWS_GEMM"
 
-    /// Whether a product over `rows` rows runs here.
-    @inline(__always)
-    static func handles(rows: Int) -> Bool { rows <= maximumRows && isAvailable }
+    /// `C = alpha·A·Bᵀ` (A m × k, B n × k, C m × n, row-major; B as an nn.Linear's weight),
+    /// in the kernel when either side has at most `maximumRows` rows (m: a query's tokens
+    /// against a weight matrix; n: the hyperhead's generated rows against a query's keys,
+    /// computed as B·Aᵀ and written transposed), else in SGEMM. Used by every dense layer and
+    /// the hyperhead's scores; the q-net's document scoring (blocks of up to 512 documents) and
+    /// BERT's per-head attention (64 wide) call SGEMM directly, where the kernel was not measured.
+    static func multiplyByTranspose(
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if isAvailable && m <= maximumRows {
+            multiply(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, w: b, ldw: ldb, c: c, ldc: ldc)
+        } else if isAvailable && n <= maximumRows {
+            multiply(m: n, n: m, k: k, alpha: alpha, a: b, lda: ldb, w: a, ldw: lda, c: c, ldc: 1, columnStride: ldc)
+        } else {
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                c: c, ldc: ldc)
+        }
+    }
 
-    /// `c[i·ldc + j·columnStride] = Σ_p a[i·lda + p] · w[j·ldw + p]`, i < m, j < n, p < k:
-    /// A·Wᵀ with W stored as an nn.Linear's weight (out × in). `columnStride` other than 1
-    /// writes the result transposed (W·Aᵀ). Call only when `isAvailable`.
+    /// The kernel itself: `c[i·ldc + j·columnStride] = alpha·Σ_p a[i·lda + p] · w[j·ldw + p]`,
+    /// i < m, j < n, p < k. `columnStride` other than 1 writes the result transposed. Call only
+    /// when `isAvailable`.
     @inline(__always)
     static func multiply(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>, ldw: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, columnStride: Int = 1
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, w: UnsafePointer<Float>,
+        ldw: Int, c: UnsafeMutablePointer<Float>, ldc: Int, columnStride: Int = 1
     ) {
-        hc_few_rows_gemm(m, n, k, a, lda, w, ldw, c, ldc, columnStride)
+        hc_few_rows_gemm(m, n, k, alpha, a, lda, w, ldw, c, ldc, columnStride)
     }
 
     /// Why `environment`'s `HYPENCODER_FEW_ROWS_GEMM` is ignored, or nil when it is unset or
     /// "off", so the daemon can log a typo rather than let it pass silently.
     public static func ignoredSetting(in environment: [String: String]) -> String? {
-        guard let value = environment[environmentVariable], value != "off" else { return nil }
-        return "\(environmentVariable)=\"\(value)\" is ignored: the only value it takes is \"off\""
+        EnvironmentSwitch.ignoredSetting(environmentVariable, in: environment, accepted: ["off"])
     }
 }

@@ -28,7 +28,7 @@ public enum VectorKernels {
     /// "baseline". Any other value leaves the choice to the CPU (the C side cannot fail), so
     /// the daemon logs this rather than let a typo pass silently.
     public static func ignoredSetting(in environment: [String: String]) -> String? {
-        guard let value = environment[environmentVariable], value != "baseline" else { return nil }
-        return "\(environmentVariable)=\"\(value)\" is ignored: the only value it takes is \"baseline\"; running \(path)"
+        EnvironmentSwitch.ignoredSetting(environmentVariable, in: environment, accepted: ["baseline"])
+            .map { $0 + "; running \(path)" }
     }
 }

@@ -166,7 +166,6 @@ public enum BFloat16Kernel: Equatable, Sendable {
 
     /// Why `environment`'s setting is ignored, or nil when it is unset or valid.
     public static func ignoredSetting(in environment: [String: String]) -> String? {
-        guard let value = environment[environmentVariable], !settings.contains(value) else { return nil }
-        return "\(environmentVariable)=\"\(value)\" is ignored: it takes \"off\" or \"emulate\""
+        EnvironmentSwitch.ignoredSetting(environmentVariable, in: environment, accepted: settings)
     }
 }

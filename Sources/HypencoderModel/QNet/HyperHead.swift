@@ -201,20 +201,10 @@ struct GeneratedParameter: Sendable {
         queries.withUnsafeBufferPointer { q in
             scores.withUnsafeMutableBufferPointer { s in
                 context.withUnsafeMutableBufferPointer { c in
-                    let embeddings = q.baseAddress! + part.lowerBound * width
-                    if FewRowsGemm.handles(rows: length) {
-                        // Kᵀ's few rows against the embeddings as weights, written transposed:
-                        // the embeddings are read once, not packed (FewRowsGemm).
-                        FewRowsGemm.multiply(
-                            m: length, n: count, k: width, a: projected + keyOffset, lda: stride,
-                            w: embeddings, ldw: width, c: s.baseAddress!, ldc: 1, columnStride: length)
-                        for i in 0..<(count * length) { s[i] *= scale }
-                    } else {
-                        BLAS.sgemm(
-                            transposeA: false, transposeB: true, m: count, n: length, k: width, alpha: scale,
-                            a: embeddings, lda: width, b: projected + keyOffset, ldb: stride,
-                            c: s.baseAddress!, ldc: length)
-                    }
+                    FewRowsGemm.multiplyByTranspose(
+                        m: count, n: length, k: width, alpha: scale,
+                        a: q.baseAddress! + part.lowerBound * width, lda: width, b: projected + keyOffset, ldb: stride,
+                        c: s.baseAddress!, ldc: length)
                     for r in 0..<count { Softmax.apply(s.baseAddress! + r * length, count: length) }
                     BLAS.sgemm(
                         transposeA: false, transposeB: false, m: count, n: width, k: length,
