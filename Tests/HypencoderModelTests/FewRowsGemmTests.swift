@@ -15,6 +15,21 @@ final class FewRowsGemmTests: XCTestCase {
 
     private func random(_ count: Int) -> [Float] { (0..<count).map { _ in generator.nextUniform() } }
 
+    /// The double-precision dot product of `k` values of `x` from `xStart` and of `y` from
+    /// `yStart`, and the sum of its terms' magnitudes (what float rounding scales with).
+    private static func dot(_ x: [Float], _ xStart: Int, _ y: [Float], _ yStart: Int, _ k: Int) -> (
+        sum: Double, magnitude: Double
+    ) {
+        var sum = 0.0
+        var magnitude = 0.0
+        for p in 0..<k {
+            let term = Double(x[xStart + p]) * Double(y[yStart + p])
+            sum += term
+            magnitude += abs(term)
+        }
+        return (sum, magnitude)
+    }
+
     /// Every tile shape (3 × 4 and its row and column remainders), inner lengths with and
     /// without an 8-lane tail, padded strides: each result within float rounding of a double
     /// sum, and nothing written outside the result's rows and columns.
@@ -34,13 +49,7 @@ final class FewRowsGemmTests: XCTestCase {
                                 XCTAssertEqual(c[i * ldc + j], sentinel, "wrote past column \(n): \(m)×\(n)×\(k)")
                                 continue
                             }
-                            var exact = 0.0
-                            var magnitude = 0.0
-                            for p in 0..<k {
-                                let term = Double(a[i * lda + p]) * Double(w[j * ldw + p])
-                                exact += term
-                                magnitude += abs(term)
-                            }
+                            let (exact, magnitude) = Self.dot(a, i * lda, w, j * ldw, k)
                             // float32 summation: at most about (k/8 + 3)·ε·Σ|terms|; 4·k·ε is loose
                             // for rounding and far below any wrong index or lost term.
                             let bound = 4 * Double(k) * 6e-8 * magnitude + 1e-7
@@ -85,13 +94,7 @@ final class FewRowsGemmTests: XCTestCase {
                 m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc)
             for i in 0..<m {
                 for j in 0..<n {
-                    var exact = 0.0
-                    var magnitude = 0.0
-                    for p in 0..<k {
-                        let term = Double(a[i * lda + p]) * Double(b[j * ldb + p])
-                        exact += term
-                        magnitude += abs(term)
-                    }
+                    let (exact, magnitude) = Self.dot(a, i * lda, b, j * ldb, k)
                     let bound = 4 * Double(k) * 6e-8 * magnitude * Double(alpha) + 1e-7
                     XCTAssertEqual(Double(c[i * ldc + j]), Double(alpha) * exact, accuracy: bound, "\(m)×\(n) at (\(i), \(j))")
                 }
