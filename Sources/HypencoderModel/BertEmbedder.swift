@@ -43,7 +43,7 @@ public final class BertEmbedder: @unchecked Sendable {
         results.reserveCapacity(tokenIds.count)
         for range in BatchPlan.batches(lengths: tokenIds.map(\.count)) {
             let batch = try TokenBatch(sequences: Array(tokenIds[range]))
-            results += pooling.pool(try encoder.encode(batch), batch: batch, width: config.hiddenSize)
+            results += try encoder.pooledVectors(batch, pooling: pooling)
         }
         return results
     }

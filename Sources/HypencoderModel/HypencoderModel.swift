@@ -112,11 +112,11 @@ public final class HypencoderModel: @unchecked Sendable {
     /// One vector per token sequence (already including `[CLS]`/`[SEP]`).
     ///
     /// `parallelism` splits each batch's layers over the scheduler's threads (`BertEncoder`);
-    /// the vectors are the same as serially up to float rounding of the sliced GEMMs.
+    /// the vectors are the same as serially up to float rounding of the sliced GEMMs. With
+    /// `cls` pooling the last layer runs for the `[CLS]` rows only (`encodeFirstTokens`).
     public func encodeDocuments(tokenIds: [[Int32]], parallelism: Parallelism = .serial) throws -> [[Float]] {
         try inBatches(tokenIds, limit: config.documentMaxLength, maxTokens: 8192, what: "document") { batch in
-            config.pooling.pool(
-                try documentEncoder.encode(batch, parallelism: parallelism), batch: batch, width: config.bert.hiddenSize)
+            try documentEncoder.pooledVectors(batch, pooling: config.pooling, parallelism: parallelism)
         }
     }
 

@@ -80,6 +80,52 @@ final class BertEncoderTests: XCTestCase {
         }
     }
 
+    /// `[CLS]` pooling computes the last layer for the first rows only: the same vectors as
+    /// the first rows of the whole pass (and as the naive model), on every path the daemon
+    /// takes (serial, weights split by columns, rows cut into slices) and with no layers.
+    func testFirstTokensOnlyMatchTheWholePass() throws {
+        let (encoder, weights) = try makeEncoder()
+        let d = tinyBert.hiddenSize
+        var many: [[Int32]] = []
+        for s in 0..<14 {
+            many.append([1] + (0..<(6 + s % 5)).map { Int32(3 + (s * 11 + $0 * 7) % 36) } + [2])
+        }
+        for (sequences, threads) in [(sequences, 1), (sequences, 3), (many, 2)] {
+            let scheduler = CoreScheduler(threads: threads)
+            defer { scheduler.stop() }
+            let parallelism = threads == 1 ? Parallelism.serial : Parallelism(scheduler: scheduler, priority: .bulk)
+            let batch = try TokenBatch(sequences: sequences)
+            let whole = try encoder.encode(batch, parallelism: parallelism)
+            let first = try encoder.encodeFirstTokens(batch, parallelism: parallelism)
+            XCTAssertEqual(first.count, sequences.count * d)
+            for (b, ids) in sequences.enumerated() {
+                let expected = Naive.bert(ids, config: tinyBert, weights: weights)[0]
+                for i in 0..<d {
+                    XCTAssertEqual(first[b * d + i], whole[batch.starts[b] * d + i], accuracy: 1e-5, "\(threads) threads")
+                    XCTAssertEqual(Double(first[b * d + i]), expected[i], accuracy: 1e-4)
+                }
+            }
+            for pooling in [Pooling.cls, .mean] {
+                let pooled = try encoder.pooledVectors(batch, pooling: pooling, parallelism: parallelism)
+                let reference = pooling.pool(whole, batch: batch, width: d)
+                XCTAssertEqual(pooled.count, reference.count)
+                for (got, want) in zip(pooled, reference) {
+                    for i in 0..<d { XCTAssertEqual(got[i], want[i], accuracy: 1e-5, "\(pooling)") }
+                }
+            }
+        }
+        var flat = tinyBert
+        flat.layers = 0
+        let embeddingsOnly = try BertEncoder(config: flat, weights: weights)
+        let batch = try TokenBatch(sequences: sequences)
+        let whole = try embeddingsOnly.encode(batch)
+        let first = try embeddingsOnly.encodeFirstTokens(batch)
+        for b in sequences.indices {
+            XCTAssertEqual(
+                Array(first[(b * d)..<((b + 1) * d)]), Array(whole[(batch.starts[b] * d)..<((batch.starts[b] + 1) * d)]))
+        }
+    }
+
     func testRightPaddedInputPacksToTheRealTokens() throws {
         let batch = try TokenBatch(paddedIds: [1, 5, 2, 0, 1, 2, 0, 0], mask: [1, 1, 1, 0, 1, 1, 0, 0], batchSize: 2, length: 4)
         XCTAssertEqual(batch, try TokenBatch(sequences: [[1, 5, 2], [1, 2]]))

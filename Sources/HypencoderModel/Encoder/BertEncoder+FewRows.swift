@@ -8,9 +8,12 @@ import CoreScheduling
 /// the residual, LayerNorm and the next projection need whole rows; for a query's few rows
 /// those row-wise passes are microseconds and run on the calling thread.
 extension BertEncoder {
+    /// One layer in place on `state`. With `stopAfterFirstTokensAttention` (the last layer of
+    /// `encodeFirstTokens`), only the first token's attention context of each sequence is
+    /// computed and the rest of the layer is left to `finishFirstTokens`.
     func runSplittingColumns(
         _ layer: BertLayerWeights, on state: UnsafeMutablePointer<Float>, batch: TokenBatch, buffers: LayerBuffers,
-        attention: AttentionPieces, parallelism: Parallelism
+        attention: AttentionPieces, parallelism: Parallelism, stopAfterFirstTokensAttention: Bool = false
     ) {
         let d = config.hiddenSize
         let rows = batch.totalTokens
@@ -22,8 +25,11 @@ extension BertEncoder {
         }
         project(layer.queryKeyValue, state, into: buffers.qkv)
         parallelism.forEach(attention.count) { piece in
-            attend(qkv: buffers.qkv, batch: batch, pairs: attention[piece], into: buffers.context)
+            attend(
+                qkv: buffers.qkv, batch: batch, pairs: attention[piece], into: buffers.context,
+                firstQueriesOnly: stopAfterFirstTokensAttention)
         }
+        if stopAfterFirstTokensAttention { return }
         project(layer.attentionOutput, buffers.context, into: buffers.attended)
         VectorAdd.add(state, to: buffers.attended, count: rows * d)
         layer.attentionNorm.normalizeRows(buffers.attended, rows: rows, width: d, eps: eps)

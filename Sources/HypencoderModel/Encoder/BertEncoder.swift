@@ -66,6 +66,13 @@ public struct BertEncoder: Sendable {
     /// The last hidden states, `totalTokens × hiddenSize` row-major, packed like the batch.
     /// Throws if an id is outside the vocabulary or a sequence is longer than the position table.
     public func encode(_ batch: TokenBatch, parallelism: Parallelism = .serial) throws -> [Float] {
+        try forward(batch, parallelism: parallelism, firstTokensOnly: false)
+    }
+
+    /// The forward pass. With `firstTokensOnly` the last layer computes the first token's row
+    /// of each sequence only and the result is `batch.count × hiddenSize`
+    /// (`BertEncoder+FirstTokens.swift`); otherwise every token's row.
+    func forward(_ batch: TokenBatch, parallelism: Parallelism, firstTokensOnly: Bool) throws -> [Float] {
         guard batch.longest <= config.maxPositions else {
             throw ModelError.invalidInput(
                 "sequence of \(batch.longest) tokens exceeds max_position_embeddings \(config.maxPositions)")
@@ -80,17 +87,18 @@ public struct BertEncoder: Sendable {
         var scratch = LayerScratch(rows: rows, config: config)
         let slices = RowSlices(rows: rows, width: parallelism.width)
         let attention = AttentionPieces(sequences: batch.count, heads: config.heads, width: parallelism.width)
+        var firstTokens: [Float] = []
         hidden.withUnsafeMutableBufferPointer { state in
             let state = state.baseAddress!
             scratch.withBuffers { buffers in
-                if slices.tooFewRows {
-                    for layer in layers {
-                        runSplittingColumns(
-                            layer, on: state, batch: batch, buffers: buffers, attention: attention, parallelism: parallelism)
-                    }
-                    return
-                }
                 for (l, layer) in layers.enumerated() {
+                    let firstQueriesOnly = firstTokensOnly && l == layers.count - 1
+                    if slices.tooFewRows {
+                        runSplittingColumns(
+                            layer, on: state, batch: batch, buffers: buffers, attention: attention, parallelism: parallelism,
+                            stopAfterFirstTokensAttention: firstQueriesOnly)
+                        continue
+                    }
                     parallelism.forEach(slices.count) { s in
                         let slice = slices[s]
                         if l > 0 { finish(layers[l - 1], on: state, rows: slice, buffers: buffers) }
@@ -98,15 +106,19 @@ public struct BertEncoder: Sendable {
                             state + slice.lowerBound * d, rows: slice.count, into: buffers.qkv + slice.lowerBound * 3 * d)
                     }
                     parallelism.forEach(attention.count) { piece in
-                        attend(qkv: buffers.qkv, batch: batch, pairs: attention[piece], into: buffers.context)
+                        attend(
+                            qkv: buffers.qkv, batch: batch, pairs: attention[piece], into: buffers.context,
+                            firstQueriesOnly: firstQueriesOnly)
                     }
                 }
-                if let last = layers.last {
+                if firstTokensOnly {
+                    firstTokens = finishFirstTokens(on: state, batch: batch, buffers: buffers)
+                } else if let last = layers.last, !slices.tooFewRows {
                     parallelism.forEach(slices.count) { s in finish(last, on: state, rows: slices[s], buffers: buffers) }
                 }
             }
         }
-        return hidden
+        return firstTokensOnly ? firstTokens : hidden
     }
 
     /// `LN(word[id] + type[0] + position[t])` for every token, in BertEmbeddings' order.
@@ -133,7 +145,7 @@ public struct BertEncoder: Sendable {
     /// The rest of a layer once its attention `context` is computed, for the token rows in
     /// `rows`, in place on `state` (`rows × d`): attention output dense + input, LayerNorm;
     /// feed-forward dense, GELU, dense, + input, LayerNorm.
-    private func finish(
+    func finish(
         _ layer: BertLayerWeights, on state: UnsafeMutablePointer<Float>, rows: Range<Int>, buffers: LayerBuffers
     ) {
         let d = config.hiddenSize
@@ -154,9 +166,11 @@ public struct BertEncoder: Sendable {
 
     /// Multi-head self-attention for the (sequence, head) pairs in `pairs` (numbered
     /// sequence-major): `softmax(Q·Kᵀ/√h)·V` over that sequence's tokens, reading Q, K, V in
-    /// place from the stacked projection rows (row stride 3d).
+    /// place from the stacked projection rows (row stride 3d). With `firstQueriesOnly`, only
+    /// the first token's context row of each sequence is written (its query against all keys).
     func attend(
-        qkv: UnsafeMutablePointer<Float>, batch: TokenBatch, pairs: Range<Int>, into context: UnsafeMutablePointer<Float>
+        qkv: UnsafeMutablePointer<Float>, batch: TokenBatch, pairs: Range<Int>, into context: UnsafeMutablePointer<Float>,
+        firstQueriesOnly: Bool = false
     ) {
         let d = config.hiddenSize
         let heads = config.heads
@@ -168,16 +182,17 @@ public struct BertEncoder: Sendable {
         for pair in pairs {
             let (b, h) = (pair / heads, pair % heads)
             let length = batch.lengths[b]
+            let queries = firstQueriesOnly ? 1 : length
             let first = qkv + batch.starts[b] * 3 * d
             let query = first + h * headSize
             let key = first + d + h * headSize
             let value = first + 2 * d + h * headSize
             BLAS.sgemm(
-                transposeA: false, transposeB: true, m: length, n: length, k: headSize, alpha: scale,
+                transposeA: false, transposeB: true, m: queries, n: length, k: headSize, alpha: scale,
                 a: query, lda: 3 * d, b: key, ldb: 3 * d, c: scores, ldc: length)
-            for i in 0..<length { Softmax.apply(scores + i * length, count: length) }
+            for i in 0..<queries { Softmax.apply(scores + i * length, count: length) }
             BLAS.sgemm(
-                transposeA: false, transposeB: false, m: length, n: headSize, k: length,
+                transposeA: false, transposeB: false, m: queries, n: headSize, k: length,
                 a: scores, lda: length, b: value, ldb: 3 * d,
                 c: context + batch.starts[b] * d + h * headSize, ldc: d)
         }
@@ -185,12 +200,17 @@ public struct BertEncoder: Sendable {
 }
 
 /// Token rows cut into slices for the row-wise pieces of a layer: one slice when serial
-/// (one SGEMM over the whole batch, as fast as it gets on one core); otherwise at least one
-/// per thread and about 256 rows each. The size is a trade: OpenBLAS packs the weight matrix
-/// again for every call, a memory-bound pass that cost 11.5 % of document encoding with
-/// 128-row slices (perf, bert-base, 32 × 200 tokens); 256 halves that, and a piece stays
-/// short enough (≈ 10 ms of MiniLM, ≈ 35 ms of bert-base feed-forward) for a search waiting
-/// behind it.
+/// (one SGEMM over the whole batch, as fast as it gets on one core); otherwise a multiple of
+/// the thread count, about 512 rows each, so every thread gets the same number of slices.
+///
+/// The size is a trade. OpenBLAS packs the whole weight matrix again for every call, a
+/// memory-bound pass whose share falls as the rows per call grow: perf put it at 11.5 % of
+/// bert-base document encoding with 128-row slices (Zen 3) and 11.7 % with 256 (Ice Lake,
+/// AVX-512 kernel). With about 512, 32 × 200-token batches encoded 8 % faster (MiniLM) and 4 %
+/// (bert-base) than with 256, and 1,024 was no faster again (BENCHMARKS.md). A piece, the
+/// rest of one layer plus the next layer's Q/K/V projection for those rows, then takes ≈ 15 ms
+/// of MiniLM and ≈ 60 ms of bert-base on one core: what a search arriving behind it waits at
+/// most for that core (search p99 during a long `index/add` stayed within the noise of 256).
 ///
 /// Below 64 rows per thread (a query's 16 tokens), cutting rows would have every core read
 /// every weight for a few rows each; `tooFewRows` then sends the encoder to split the
@@ -202,7 +222,8 @@ struct RowSlices {
 
     init(rows: Int, width: Int) {
         self.rows = rows
-        count = width <= 1 ? 1 : max(1, min(rows, max(width, (rows + 255) / 256)))
+        let perRound = 512 * max(1, width)
+        count = width <= 1 ? 1 : max(1, min(rows, width * ((rows + perRound - 1) / perRound)))
         tooFewRows = width > 1 && rows < 64 * width
     }
 
