@@ -34,8 +34,9 @@ extension BertEncoder {
 
     /// The rest of the last layer for the first token of each sequence, once its attention
     /// context is in `buffers.context` and the layer's input in `state`: those rows are
-    /// gathered into `batch.count` packed rows and finished there, on the calling thread
-    /// (at most 32 rows, which the few-row GEMM kernel takes with W in place).
+    /// gathered into `batch.count` packed rows and finished there, on the calling thread: the
+    /// model's batches hold at most 32 sequences, rows the few-row GEMM kernel takes with W in
+    /// place, so splitting them between cores would gain less than the hand-off costs.
     func finishFirstTokens(on state: UnsafeMutablePointer<Float>, batch: TokenBatch, buffers: LayerBuffers) -> [Float] {
         let d = config.hiddenSize
         let n = batch.count
