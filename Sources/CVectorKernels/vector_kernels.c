@@ -1,4 +1,4 @@
-// Element-wise kernels compiled for two instruction sets and selected at run time; see
+// Element-wise kernels (and the softmax row built on them) compiled for two instruction sets and selected at run time; see
 // include/vector_kernels.h for why. The scalar functions below are the same arithmetic as
 // Sources/HypencoderModel/Ops/VectorMath.swift (Cephes' expf, Numerical Recipes' erfcc);
 // the loops around them vectorise, 4 lanes in the baseline build and 8 with AVX2. This file
@@ -57,6 +57,33 @@ HC_INLINE float hc_gelu_one(float x) {
     return 0.5f * x * (x >= 0 ? 2.0f - tail : tail);
 }
 
+/// Softmax of one row in place: maximum, exponentials, sum, scale. The maximum is exact in
+/// any order. The sum's order is fixed here, not by the CPU: eight running sums over whole
+/// blocks of eight (lane l takes entries j ≡ l mod 8), folded as ((0+4)+(2+6))+((1+5)+(3+7)),
+/// then the tail in order. Both builds run these very operations (the AVX2 one in one ymm
+/// register, the baseline in two xmm halves), so they give the same bits.
+HC_INLINE void hc_softmax_row(float *values, long count) {
+    if (count <= 0) return;
+    long whole = count - count % 8;
+    float maxima[8];
+    for (int l = 0; l < 8; l++) maxima[l] = values[0];
+    for (long j = 0; j < whole; j += 8) {
+        for (int l = 0; l < 8; l++) maxima[l] = values[j + l] > maxima[l] ? values[j + l] : maxima[l];
+    }
+    float maximum = maxima[0];
+    for (int l = 1; l < 8; l++) maximum = maxima[l] > maximum ? maxima[l] : maximum;
+    for (long j = whole; j < count; j++) maximum = values[j] > maximum ? values[j] : maximum;
+    for (long j = 0; j < count; j++) values[j] = hc_exp(values[j] - maximum);
+    float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (long j = 0; j < whole; j += 8) {
+        for (int l = 0; l < 8; l++) sums[l] += values[j + l];
+    }
+    float total = ((sums[0] + sums[4]) + (sums[2] + sums[6])) + ((sums[1] + sums[5]) + (sums[3] + sums[7]));
+    for (long j = whole; j < count; j++) total += values[j];
+    float inverse = 1.0f / total;
+    for (long j = 0; j < count; j++) values[j] *= inverse;
+}
+
 static void gelu_baseline(float *values, long count) {
     for (long i = 0; i < count; i++) values[i] = hc_gelu_one(values[i]);
 }
@@ -65,7 +92,11 @@ static void exp_shifted_baseline(float *values, long count, float shift) {
     for (long i = 0; i < count; i++) values[i] = hc_exp(values[i] - shift);
 }
 
+static void softmax_baseline(float *values, long count) { hc_softmax_row(values, count); }
+
 #if defined(__x86_64__)
+__attribute__((target("avx2"))) static void softmax_avx2(float *values, long count) { hc_softmax_row(values, count); }
+
 __attribute__((target("avx2"))) static void gelu_avx2(float *values, long count) {
     for (long i = 0; i < count; i++) values[i] = hc_gelu_one(values[i]);
 }
@@ -117,8 +148,16 @@ void hc_exp_shifted_on_path(float *values, long count, float shift, int avx2) {
     exp_shifted_baseline(values, count, shift);
 }
 
+void hc_softmax_on_path(float *values, long count, int avx2) {
+#if defined(__x86_64__)
+    if (avx2) {
+        softmax_avx2(values, count);
+        return;
+    }
+#endif
+    softmax_baseline(values, count);
+}
+
 void hc_gelu(float *values, long count) { hc_gelu_on_path(values, count, hc_vector_kernels_avx2()); }
 
-void hc_exp_shifted(float *values, long count, float shift) {
-    hc_exp_shifted_on_path(values, count, shift, hc_vector_kernels_avx2());
-}
+void hc_softmax(float *values, long count) { hc_softmax_on_path(values, count, hc_vector_kernels_avx2()); }

@@ -114,8 +114,28 @@ final class KernelTests: XCTestCase {
         )
     }
 
+    /// The softmax row gives the same bits on both instruction paths, for rows shorter than
+    /// a lane block, whole blocks and tails; a row of 0 entries is left alone.
+    func testSoftmaxGivesTheSameBitsOnEveryPath() {
+        let paths: [Int32] = hc_cpu_has_avx2() != 0 ? [0, 1] : [0]
+        for count in [1, 3, 7, 8, 9, 16, 63, 200, 513] {
+            let scores = randomRow(count, scale: 30)
+            let rows = paths.map { avx2 -> [Float] in
+                var row = scores
+                hc_softmax_on_path(&row, count, avx2)
+                return row
+            }
+            for row in rows.dropFirst() {
+                XCTAssertEqual(row.map(\.bitPattern), rows[0].map(\.bitPattern), "\(count) entries")
+            }
+        }
+        var untouched: [Float] = [7]
+        for avx2 in paths { hc_softmax_on_path(&untouched, 0, avx2) }
+        XCTAssertEqual(untouched, [7])
+    }
+
     func testSoftmaxMatchesDoubleLoop() {
-        for count in [1, 5, 20, 300] {
+        for count in [1, 5, 8, 20, 300] {
             let scores = randomRow(count, scale: 30)
             var row = scores
             row.withUnsafeMutableBufferPointer { Softmax.apply($0.baseAddress!, count: count) }

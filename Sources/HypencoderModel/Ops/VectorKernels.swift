@@ -1,9 +1,9 @@
 import CVectorKernels
 
-/// The bulk element-wise passes of encoding (the feed-forward GELU, a softmax row's
-/// exponentials), run by the C kernels of `CVectorKernels`: the same arithmetic as
-/// `VectorMath`, bit for bit, but in a loop compiled for AVX2 as well as for the baseline
-/// and chosen from the CPU at run time. With AVX2 the loop runs 8 lanes instead of 4; GELU
+/// The bulk element-wise passes of encoding (the feed-forward GELU, attention's softmax
+/// rows), run by the C kernels of `CVectorKernels`: the same arithmetic as `VectorMath`, bit
+/// for bit, but in loops compiled for AVX2 as well as for the baseline and chosen from the
+/// CPU at run time. With AVX2 the loop runs 8 lanes instead of 4; GELU
 /// was 10 % of ingesting text with MiniLM on two cores and the exponentials most of the
 /// 11 % spent in attention outside the GEMMs (perf, 2026-12-07).
 ///
@@ -13,10 +13,8 @@ public enum VectorKernels {
     /// GELU in place over `count` values.
     static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) { hc_gelu(values, count) }
 
-    /// `values[i] = exp(values[i] − shift)` in place.
-    static func expShifted(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float) {
-        hc_exp_shifted(values, count, shift)
-    }
+    /// Softmax in place over one row of `count` values (`Softmax`).
+    static func softmax(_ values: UnsafeMutablePointer<Float>, count: Int) { hc_softmax(values, count) }
 
     /// "AVX2" or "SSE2 (baseline)": which loops this process runs.
     public static var path: String { hc_vector_kernels_avx2() != 0 ? "AVX2" : "SSE2 (baseline)" }
