@@ -1,9 +1,10 @@
-// Element-wise kernels (and the softmax row built on them) compiled for two instruction sets and selected at run time; see
-// include/vector_kernels.h for why. The scalar functions below are the same arithmetic as
-// Sources/HypencoderModel/Ops/VectorMath.swift (Cephes' expf, Numerical Recipes' erfcc);
-// the loops around them vectorise, 4 lanes in the baseline build and 8 with AVX2. This file
-// is compiled with -ffp-contract=off (Package.swift): an FMA would change the last bit and
-// make results depend on the CPU, and target("avx2") does not enable FMA either.
+// Element-wise kernels (and the softmax row built on them) compiled for two instruction sets
+// and selected at run time; see include/vector_kernels.h for why. The scalar functions below
+// are the same arithmetic as Sources/HypencoderModel/Ops/VectorMath.swift (Cephes' expf,
+// Numerical Recipes' erfcc); the loops around them vectorise, 4 lanes in the baseline build
+// and 8 with AVX2. This file is compiled with -ffp-contract=off (Package.swift): an FMA would
+// change the last bit and make results depend on the CPU, and target("avx2") does not enable
+// FMA either.
 #include "vector_kernels.h"
 
 #include <stdint.h>
