@@ -126,6 +126,22 @@ final class BertEncoderTests: XCTestCase {
         }
     }
 
+    /// Row slices cover every row once, in order; on several threads their count is a multiple
+    /// of the threads (each gets as many) and they are about 512 rows; serially one slice.
+    func testRowSlicesShareRowsEvenlyBetweenThreads() {
+        for (rows, width) in [(6400, 2), (6400, 8), (300, 2), (129, 2), (5000, 1), (70_000, 64)] {
+            let slices = RowSlices(rows: rows, width: width)
+            XCTAssertEqual((0..<slices.count).flatMap { Array(slices[$0]) }, Array(0..<rows), "\(rows) rows, \(width)")
+            if width == 1 {
+                XCTAssertEqual(slices.count, 1)
+            } else {
+                XCTAssertEqual(slices.count % width, 0, "\(rows) rows, \(width) threads: \(slices.count) slices")
+                XCTAssertLessThanOrEqual((0..<slices.count).map { slices[$0].count }.max()!, 512)
+            }
+        }
+        XCTAssertEqual(RowSlices(rows: 6400, width: 2).count, 14)
+    }
+
     func testRightPaddedInputPacksToTheRealTokens() throws {
         let batch = try TokenBatch(paddedIds: [1, 5, 2, 0, 1, 2, 0, 0], mask: [1, 1, 1, 0, 1, 1, 0, 0], batchSize: 2, length: 4)
         XCTAssertEqual(batch, try TokenBatch(sequences: [[1, 5, 2], [1, 2]]))

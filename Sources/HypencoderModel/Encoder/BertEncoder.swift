@@ -222,8 +222,8 @@ struct RowSlices {
 
     init(rows: Int, width: Int) {
         self.rows = rows
-        let perRound = 512 * max(1, width)
-        count = width <= 1 ? 1 : max(1, min(rows, width * ((rows + perRound - 1) / perRound)))
+        let rounds = (rows + 512 * width - 1) / (512 * width)
+        count = width <= 1 ? 1 : max(1, min(rows, width * rounds))
         tooFewRows = width > 1 && rows < 64 * width
     }
 

@@ -3,9 +3,9 @@ import CVectorKernels
 /// The bulk element-wise passes of encoding (the feed-forward GELU, attention's softmax
 /// rows), run by the C kernels of `CVectorKernels`: the same arithmetic as `VectorMath`, bit
 /// for bit, but in loops compiled for AVX2 as well as for the baseline and chosen from the
-/// CPU at run time. With AVX2 the loop runs 8 lanes instead of 4; GELU
-/// was 10 % of ingesting text with MiniLM on two cores and the exponentials most of the
-/// 11 % spent in attention outside the GEMMs (perf, 2026-12-07).
+/// CPU at run time. With AVX2 the loops run 8 lanes instead of 4; GELU was 10 % of ingesting
+/// text with MiniLM on two cores and the exponentials most of the 11 % spent in attention
+/// outside the GEMMs (perf, 2026-12-07).
 ///
 /// `HYPENCODER_VECTOR_KERNELS=baseline` forces the 4-lane loops (to compare, or on a CPU
 /// whose AVX2 is slower than it claims); `path` says which ones run.
